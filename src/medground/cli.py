@@ -1,0 +1,156 @@
+"""Command line: ``medground build | inspect | demo``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from medground import __version__
+from medground.config import BuildConfig, load_config
+from medground.errors import ConfigError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Turn medical segmentation data into verified referring-grounding data.")
+console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"medground {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """medground command line."""
+
+
+def _load(config: Path) -> BuildConfig:
+    try:
+        return load_config(config)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from exc
+
+
+def _run_build(cfg: BuildConfig, out: Path, workers: int, overwrite: bool, quiet: bool) -> dict[str, Any]:
+    from medground.build import build
+
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, disable=quiet)
+    task = progress.add_task("cases", total=None)
+
+    def on_start(total: int, done: int) -> None:
+        progress.update(task, total=total, completed=done)
+        if done:
+            console.print(f"resuming: {done} of {total} cases already finished in {out}")
+
+    def on_done(case: str, status: str) -> None:
+        progress.advance(task)
+
+    try:
+        with progress:
+            return build(cfg, out, workers=workers, overwrite=overwrite, on_start=on_start,
+                         on_done=on_done)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+
+
+def _summary(manifest: dict[str, Any], out: Path) -> None:
+    counts, cases = manifest["counts"], manifest["cases"]
+    table = Table(title=f"{manifest['name']}: {out}", show_header=False)
+    table.add_row("cases", f"{cases['total']} ({cases['with_samples']} with samples, "
+                  f"{cases['empty']} empty, {cases['failed']} failed, {cases['duplicate']} duplicate)")
+    table.add_row("images", str(counts.get("images", 0)))
+    table.add_row("samples kept", str(counts.get("kept", 0)))
+    table.add_row("samples rejected", str(counts.get("rejected", 0)))
+    for key in sorted(k for k in counts if k.startswith(("rejected/", "regions_dropped/"))):
+        table.add_row(f"  {key}", str(counts[key]))
+    console.print(table)
+
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+WorkersOption = Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+
+
+@app.command()
+def build(
+    config: Annotated[Path, typer.Argument(help="Build configuration (YAML).")],
+    out: OutOption,
+    workers: WorkersOption = 1,
+    overwrite: Annotated[bool, typer.Option(help="Replace a previous build in --out.")] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build a grounding dataset. Re-running into the same --out resumes."""
+    cfg = _load(config)
+    manifest = _run_build(cfg, out, workers, overwrite, quiet)
+    if not quiet:
+        _summary(manifest, out)
+    print(out / "samples.jsonl")
+
+
+@app.command()
+def inspect(
+    config: Annotated[Path, typer.Argument(help="Build configuration (YAML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List cases, labels, orientation and slice counts without writing anything."""
+    from medground.inspect import inspect_cases
+
+    cfg = _load(config)
+    try:
+        rows = list(inspect_cases(cfg))
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    table = Table(title=cfg.dataset_name)
+    for col in ("case", "modality", "shape", "orientation", "spacing (mm)", "labels", "slices", "status"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["case"], r.get("modality", ""), r.get("shape", ""), r.get("orientation", ""),
+                      r.get("spacing", ""), _short(r.get("labels", [])), r.get("slices", ""),
+                      r["status"])
+    Console().print(table)
+
+
+def _short(labels: list[str], n: int = 6) -> str:
+    more = f" +{len(labels) - n}" if len(labels) > n else ""
+    return ", ".join(labels[:n]) + more
+
+
+@app.command()
+def demo(
+    out: OutOption = Path("medground-demo"),
+    workers: WorkersOption = 1,
+    cases: Annotated[int, typer.Option(min=1, help="Number of phantom cases.")] = 8,
+    quiet: QuietOption = False,
+) -> None:
+    """Generate a synthetic 3D phantom data set and build it, fully offline."""
+    from medground.demo.run import prepare_demo
+
+    cfg = prepare_demo(out, n_cases=cases)
+    manifest = _run_build(cfg, out, workers, overwrite=False, quiet=quiet)
+    if not quiet:
+        _summary(manifest, out)
+        console.print(f"demo dataset written to [bold]{out.resolve()}[/bold]")
+    print(out / "samples.jsonl")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

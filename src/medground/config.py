@@ -1,0 +1,271 @@
+"""Build configuration: a YAML file validated by pydantic, unknown keys rejected with a hint."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from medground.errors import ConfigError
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+LabelNames = Union[dict[int, str], str, None]  # noqa: UP007  (pydantic needs the typing form)
+
+
+class _SourceBase(Strict):
+    root: Path = Field(description="folder the other paths are relative to (relative to the config file)")
+    modality: str | None = Field(None, description="CT, MR, endoscopy, dermoscopy, microscopy, ...")
+    label_names: LabelNames = Field(
+        None, description="id -> name mapping, or a JSON file holding one (relative to root)"
+    )
+    label_names_key: str | None = Field(None, description="key inside the JSON file, e.g. 'total'")
+
+
+class Folder2DSource(_SourceBase):
+    """Image/mask pairs in folders, matched by file name."""
+
+    type: Literal["folder2d"]
+    images: str = Field(description="glob for images, relative to root, e.g. 'images/*.jpg'")
+    masks: str = Field(
+        description="mask path for an image, with {stem} placeholders, e.g. 'masks/{stem}.png'; "
+        "with mask_mode per_target, a glob such as 'masks/{stem}_*.png'"
+    )
+    mask_mode: Literal["label_map", "binary", "instance_map", "per_target"] = "label_map"
+    label: str | None = Field(None, description="label name for binary and instance_map masks")
+    threshold: float | None = Field(
+        None,
+        description="binary masks: foreground is value > threshold (default: 0.5 for 0/1 "
+        "masks, 127 for 8-bit masks, half the maximum otherwise)",
+    )
+    target_pattern: str = Field(
+        r"^{stem}_(?P<label>.+?)_(?P<instance>\d+)$",
+        description="per_target: regex on the mask file stem giving the label and instance",
+    )
+
+
+class VolumePair(Strict):
+    image: str
+    label: str
+    case: str | None = None
+    label_names_key: str | None = Field(None, description="overrides the source's key")
+    modality: str | None = None
+
+
+class VolumeSource(_SourceBase):
+    """3D volumes with label maps: NIfTI (MSD / nnU-Net or explicit), NRRD/MHA with [itk]."""
+
+    type: Literal["nifti", "itk"]
+    dataset_json: str | None = Field(None, description="MSD / nnU-Net dataset.json, relative to root")
+    images: str | None = Field(None, description="glob for images, e.g. 'imagesTr/*.nii.gz'")
+    labels: str | None = Field(None, description="label path for a case, e.g. 'labelsTr/{case}.nii.gz'")
+    pairs: list[VolumePair] | None = None
+    channel: int | None = Field(None, description="channel of 4D multi-modal images")
+
+
+class DicomPair(Strict):
+    series: str = Field(description="folder holding one DICOM series, relative to root")
+    label: str = Field(description="label volume (NIfTI) for that series")
+    case: str | None = None
+    label_names_key: str | None = Field(None, description="overrides the source's key")
+
+
+class DicomSource(_SourceBase):
+    type: Literal["dicom"]
+    pairs: list[DicomPair]
+
+
+SourceConfig = Annotated[
+    Union[Folder2DSource, VolumeSource, DicomSource],  # noqa: UP007
+    Field(discriminator="type"),
+]
+
+WINDOW_PRESETS: dict[str, tuple[float, float]] = {  # (level/center, width) in HU
+    "abdomen": (40, 400),
+    "soft_tissue": (50, 350),
+    "mediastinum": (50, 350),
+    "liver": (60, 160),
+    "lung": (-600, 1500),
+    "bone": (400, 1800),
+    "brain": (40, 80),
+}
+
+
+class Window(Strict):
+    center: float
+    width: float = Field(gt=0)
+
+
+class SlicingConfig(Strict):
+    planes: list[Literal["axial", "coronal", "sagittal"]] = ["axial"]
+    mode: Literal["max_area", "every_k"] = Field(
+        "max_area",
+        description="max_area: for each structure the slice where it is largest; "
+        "every_k: every k-th slice that holds at least min_area_px of some structure",
+    )
+    every_k: int = Field(5, ge=1)
+    min_area_px: int = Field(20, ge=1)
+    square_pixels: bool = Field(True, description="resample slices so that pixels are square")
+    window: str | Window = Field("auto", description="CT window preset, {center, width}, or auto")
+    percentiles: tuple[float, float] = Field((1.0, 99.0), description="non-CT intensity range")
+
+    @field_validator("window")
+    @classmethod
+    def _known_preset(cls, v: str | Window) -> str | Window:
+        if isinstance(v, str) and v != "auto" and v not in WINDOW_PRESETS:
+            hint = difflib.get_close_matches(v, list(WINDOW_PRESETS), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"unknown window preset {v!r}{extra}; choose from {sorted(WINDOW_PRESETS)}")
+        return v
+
+
+class RegionsConfig(Strict):
+    min_area_px: int = Field(5, ge=1, description="components smaller than this are specks")
+    min_area_fraction: float = Field(1e-4, ge=0, lt=1, description="... or than this share of the image")
+    connectivity: Literal[4, 8] = 8
+    keep_whole: list[str] = Field(
+        default_factory=list,
+        description="labels (glob patterns) kept as one region instead of split into components",
+    )
+    include: list[str] | None = Field(None, description="only these labels (glob patterns)")
+    exclude: list[str] = Field(default_factory=list, description="skip these labels (glob patterns)")
+
+
+class QueriesConfig(Strict):
+    per_target: int = Field(1, ge=1, le=20)
+    seed: int = 0
+
+
+class BuildConfig(Strict):
+    name: str | None = Field(None, description="data set name (default: the config file's stem)")
+    source: SourceConfig
+    slicing: SlicingConfig = SlicingConfig()
+    regions: RegionsConfig = RegionsConfig()
+    queries: QueriesConfig = QueriesConfig()
+    pseudonym_salt: str = Field("medground", description="salt of the pseudonymous patient ids")
+
+    @property
+    def dataset_name(self) -> str:
+        return self.name or "dataset"
+
+
+_ENV = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+def expand_env(text: str) -> str:
+    """Expand ``${VAR}`` and ``${VAR:-default}``; an unset variable without default is an error."""
+
+    def sub(m: re.Match[str]) -> str:
+        value = os.environ.get(m.group("name"))
+        if value:
+            return value
+        if m.group("default") is not None:
+            return m.group("default")
+        raise ConfigError(f"environment variable {m.group('name')} is not set (use ${{VAR:-default}})")
+
+    return _ENV.sub(sub, text)
+
+
+def load_config(path: str | Path) -> BuildConfig:
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(expand_env(p.read_text(encoding="utf-8")))
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read config: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: invalid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: expected a mapping at the top level")
+    raw.setdefault("name", p.stem)
+    return parse_config(raw, base_dir=p.parent, origin=str(p))
+
+
+def parse_config(raw: dict[str, Any], base_dir: Path, origin: str = "config") -> BuildConfig:
+    try:
+        cfg = BuildConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: invalid configuration\n" + format_errors(exc, raw)) from exc
+    root = cfg.source.root if cfg.source.root.is_absolute() else (base_dir / cfg.source.root)
+    source = cfg.source.model_copy(update={"root": Path(os.path.normpath(root.absolute()))})
+    return cfg.model_copy(update={"source": source})
+
+
+def format_errors(exc: ValidationError, raw: dict[str, Any]) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [str(x) for x in err["loc"]]
+        where = ".".join(loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1], raw)
+            hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.5)
+            msg = f"  {where}: unknown key"
+            if hint:
+                msg += f" (did you mean {hint[0]!r}?)"
+            elif allowed:
+                msg += f"; allowed keys: {', '.join(sorted(allowed))}"
+            lines.append(msg)
+        elif err["type"] == "union_tag_invalid":
+            tag = str(err.get("ctx", {}).get("tag", ""))
+            tags = [t.strip(" '") for t in str(err.get("ctx", {}).get("expected_tags", "")).split(",")]
+            hint = difflib.get_close_matches(tag, tags, n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            lines.append(f"  {where}: unknown type {tag!r}{extra}; expected one of {', '.join(tags)}")
+        else:
+            lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _allowed_keys(loc: list[str], raw: dict[str, Any]) -> list[str]:
+    """Field names of the model found at ``loc`` (following discriminator tags)."""
+    model: Any = BuildConfig
+    node: Any = raw
+    for part in loc:
+        if isinstance(node, dict):
+            node = node.get(part, {})
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        model = _step(model, part)
+        if model is None:
+            return []
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _step(model: Any, part: str) -> Any:
+    if part.isdigit():  # list index: same model
+        return model
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        if part in model.model_fields:
+            return _unwrap(model.model_fields[part].annotation)
+        return None
+    if isinstance(model, list):  # union members: choose by discriminator tag
+        for member in model:
+            field = member.model_fields.get("type")
+            if field is not None and part in typing.get_args(field.annotation):
+                return member
+        return None
+    return None
+
+
+def _unwrap(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (Union, types.UnionType):
+        members = [_unwrap(a) for a in typing.get_args(tp) if a is not type(None)]
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        if len(models) == 1:
+            return models[0]
+        return models or None
+    if origin is list:
+        return _unwrap(typing.get_args(tp)[0])
+    return tp

@@ -1,0 +1,1 @@
+"""Built-in offline demo data: a deterministic synthetic abdominal CT phantom."""

@@ -1,0 +1,286 @@
+"""A deterministic synthetic abdominal CT phantom with a real voxel-to-world affine.
+
+The anatomy is built in canonical RAS+ voxel space (axis 0 towards the patient's Right,
+axis 1 Anterior, axis 2 Superior; world origin near the centre of the volume) and then
+reoriented to any requested axcodes with the affine adjusted so world coordinates stay
+the same. ``write_phantom_dataset`` writes an MSD / nnU-Net style folder of such cases
+with byte-reproducible ``.nii.gz`` files; it is the data behind ``medground demo``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import nibabel
+import numpy as np
+from nibabel import orientations
+from numpy.typing import NDArray
+from scipy import ndimage
+
+# nibabel ships py.typed but leaves these functions unannotated; call them through Any so
+# strict mypy (disallow untyped calls) is satisfied without per-line ignores
+nib: Any = nibabel
+ornt: Any = orientations
+
+LABELS: Final[dict[int, str]] = {
+    1: "liver",
+    2: "spleen",
+    3: "kidney_right",
+    4: "kidney_left",
+    5: "vertebra",
+    6: "aorta",
+    7: "lesion",
+}
+LIVER, SPLEEN, KIDNEY_R, KIDNEY_L, VERTEBRA, AORTA, LESION = range(1, 8)
+
+_AXIS_OF: Final = {"R": 0, "L": 0, "A": 1, "P": 1, "S": 2, "I": 2}
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass
+class Phantom:
+    """One synthetic CT case: HU image, label map and voxel->world (RAS+, mm) affine."""
+
+    image: NDArray[np.int16]
+    label: NDArray[np.uint8]
+    affine: NDArray[np.float64]
+    labels: dict[int, str]
+
+
+def _check_axcodes(orientation: str) -> tuple[str, str, str]:
+    codes = orientation.upper()
+    if len(codes) != 3 or any(c not in _AXIS_OF for c in codes):
+        raise ValueError(f"orientation must be 3 letters from R/L, A/P, S/I, got {orientation!r}")
+    if sorted(_AXIS_OF[c] for c in codes) != [0, 1, 2]:
+        raise ValueError(f"orientation {orientation!r} names the same axis twice")
+    return codes[0], codes[1], codes[2]
+
+
+class _Grid:
+    """Open (broadcastable) world coordinate grids of the canonical RAS volume, in mm."""
+
+    def __init__(self, shape: tuple[int, int, int], spacing: tuple[float, float, float]):
+        self.shape = shape
+        self.spacing = spacing
+        self.origin = [-(n - 1) / 2.0 * s for n, s in zip(shape, spacing, strict=True)]
+        nx, ny, nz = shape
+        self.x = (self.origin[0] + np.arange(nx) * spacing[0]).reshape(nx, 1, 1)
+        self.y = (self.origin[1] + np.arange(ny) * spacing[1]).reshape(1, ny, 1)
+        self.z = (self.origin[2] + np.arange(nz) * spacing[2]).reshape(1, 1, nz)
+        # half extents of the field of view and of the body outline
+        self.hx, self.hy, self.hz = (n * s / 2.0 for n, s in zip(shape, spacing, strict=True))
+        self.bx, self.by = 0.9 * self.hx, 0.82 * self.hy
+
+    def affine(self) -> FloatArray:
+        aff = np.diag([*self.spacing, 1.0]).astype(np.float64)
+        aff[:3, 3] = self.origin
+        return aff
+
+    def blob(
+        self,
+        rng: np.random.Generator,
+        centre: tuple[float, float, float],
+        semi: tuple[float, float, float | None],
+        irregularity: float = 0.08,
+    ) -> BoolArray:
+        """Ellipsoid (or, with ``semi[2] is None``, an S-I cylinder) with a smooth wobbly edge."""
+        qx = (self.x - centre[0]) / semi[0]
+        qy = (self.y - centre[1]) / semi[1]
+        if semi[2] is None:
+            r2 = qx**2 + qy**2
+            qz = (self.z - centre[2]) / 80.0  # the outline drifts slowly along the cylinder
+        else:
+            qz = (self.z - centre[2]) / semi[2]
+            r2 = qx**2 + qy**2 + qz**2
+        wobble: FloatArray | float = 0.0
+        n_waves = 4
+        for _ in range(n_waves):
+            w = rng.normal(size=3)
+            w *= rng.uniform(1.5, 4.0) / np.linalg.norm(w)
+            amp = irregularity * rng.uniform(0.4, 1.0) / np.sqrt(n_waves)
+            wobble = wobble + amp * np.sin(
+                w[0] * qx + w[1] * qy + w[2] * qz + rng.uniform(0, 2 * np.pi)
+            )
+        return np.asarray(r2 < (1.0 + wobble) ** 2, dtype=bool)
+
+
+def _place_lesions(
+    rng: np.random.Generator, g: _Grid, liver: BoolArray, n: int
+) -> list[tuple[tuple[float, float, float], float]]:
+    """Centres/radii (mm) of ``n`` non-overlapping spheres of distinct sizes inside ``liver``."""
+    depth = ndimage.distance_transform_edt(liver, sampling=g.spacing)
+    r_max = min(20.0, 0.25 * float(depth.max()) + 8.0)
+    radii = np.linspace(r_max, 7.0, n) + rng.uniform(-0.8, 0.8, size=n)
+    placed: list[tuple[tuple[float, float, float], float]] = []
+    for r in radii:  # largest first: they are the hardest to fit
+        idx = np.nonzero(depth > r + 4.0)
+        pts = np.stack([g.origin[a] + idx[a] * g.spacing[a] for a in range(3)], axis=1)
+        ok = np.ones(len(pts), dtype=bool)
+        for c, rc in placed:
+            ok &= np.linalg.norm(pts - np.asarray(c), axis=1) > r + rc + 8.0
+        if not ok.any():
+            continue
+        p = pts[np.flatnonzero(ok)[rng.integers(int(ok.sum()))]]
+        placed.append(((float(p[0]), float(p[1]), float(p[2])), float(r)))
+    return placed
+
+
+def _canonical_phantom(
+    seed: int, g: _Grid, n_lesions: int | None
+) -> tuple[NDArray[np.int16], NDArray[np.uint8]]:
+    rng = np.random.default_rng(seed)
+    bx, by, hz = g.bx, g.by, g.hz
+
+    def jit(v: float, scale: float) -> float:  # small per-seed anatomical variation
+        return v + scale * float(rng.uniform(-1.0, 1.0))
+
+    hu = np.full(g.shape, -1000.0)
+    label = np.zeros(g.shape, dtype=np.uint8)
+
+    body = g.blob(rng, (0.0, 0.0, 0.0), (bx, by, None), 0.03)
+    wall = g.blob(rng, (0.0, 0.0, 0.0), (0.93 * bx, 0.92 * by, None), 0.03)
+    cavity = g.blob(rng, (0.0, 0.0, 0.0), (0.85 * bx, 0.83 * by, None), 0.03)
+    hu[body] = -100.0  # subcutaneous fat
+    hu[wall] = 40.0  # abdominal wall muscle
+    hu[cavity] = -70.0  # visceral fat
+    for side in (-1.0, 1.0):  # paraspinal muscles
+        muscle = g.blob(rng, (side * 0.2 * bx, -0.78 * by, 0.0), (0.14 * bx, 0.13 * by, None))
+        hu[muscle] = 45.0
+
+    def organ(lid: int, mask: BoolArray, value: float) -> BoolArray:
+        mask &= cavity
+        label[mask] = lid
+        hu[mask] = value
+        return mask
+
+    zl = jit(0.3, 0.08) * hz
+    organ(
+        LIVER,
+        g.blob(rng, (jit(0.42, 0.03) * bx, 0.15 * by, zl), (0.45 * bx, 0.6 * by, 0.6 * hz)),
+        60.0,
+    )
+    organ(
+        SPLEEN,
+        g.blob(
+            rng, (-0.55 * bx, -0.3 * by, jit(0.38, 0.08) * hz), (0.17 * bx, 0.3 * by, 0.35 * hz)
+        ),
+        50.0,
+    )
+    for lid, side, zc in ((KIDNEY_R, 1.0, -0.28), (KIDNEY_L, -1.0, -0.1)):
+        c = (side * 0.4 * bx, -0.5 * by, jit(zc, 0.06) * hz)
+        kidney = organ(lid, g.blob(rng, c, (0.19 * bx, 0.2 * by, 0.45 * hz)), 30.0)
+        hu[kidney & g.blob(rng, c, (0.1 * bx, 0.1 * by, 0.3 * hz), 0.1)] = 20.0  # medulla
+    vy = -0.58 * by
+    spine = g.blob(rng, (0.0, vy, 0.0), (0.17 * bx, 0.22 * by, None), 0.03)
+    spine |= g.blob(rng, (0.0, vy - 0.22 * by, 0.0), (0.05 * bx, 0.1 * by, None), 0.03)
+    spine &= wall
+    label[spine] = VERTEBRA
+    hu[spine] = 700.0
+    aorta = g.blob(rng, (-0.1 * bx, vy + 0.35 * by, 0.0), (0.085 * bx, 0.11 * by, None), 0.02)
+    organ(AORTA, aorta, 200.0)
+
+    n = int(rng.integers(3, 6)) if n_lesions is None else n_lesions
+    for centre, r in _place_lesions(rng, g, label == LIVER, n):
+        lesion = g.blob(rng, centre, (r, r, r), 0.05) & (label == LIVER)
+        label[lesion] = LESION
+        hu[lesion] = float(rng.uniform(5.0, 15.0))
+
+    # partial-volume blur, then quantum noise
+    hu = ndimage.gaussian_filter(hu, sigma=(0.6, 0.6, 0.45), mode="nearest")
+    hu += rng.normal(0.0, 12.0, size=g.shape)
+    image = np.clip(np.rint(hu), -1024, 3071).astype(np.int16)
+    return image, label
+
+
+def make_phantom(
+    seed: int = 0,
+    orientation: str = "RAS",
+    shape: tuple[int, int, int] = (96, 80, 40),
+    spacing: tuple[float, float, float] = (3.0, 3.0, 4.0),
+    n_lesions: int | None = None,
+) -> Phantom:
+    """Synthetic abdominal CT in the voxel orientation ``orientation`` (nibabel axcodes).
+
+    ``shape`` and ``spacing`` are those of the canonical RAS volume (R, A, S axes); the
+    returned arrays are permuted/flipped accordingly. World coordinates (the RAS+ affine
+    applied to voxel indices) do not depend on ``orientation``, and ``to_canonical`` of any
+    orientation returns exactly the ``"RAS"`` arrays. ``n_lesions`` defaults to 3-5 (seeded);
+    fewer are placed if they do not fit in the liver (only with small custom shapes).
+    """
+    codes = _check_axcodes(orientation)
+    g = _Grid(
+        (int(shape[0]), int(shape[1]), int(shape[2])),
+        (float(spacing[0]), float(spacing[1]), float(spacing[2])),
+    )
+    image, label = _canonical_phantom(seed, g, n_lesions)
+    affine = g.affine()
+    if codes != ("R", "A", "S"):
+        transform = ornt.ornt_transform(
+            ornt.axcodes2ornt(("R", "A", "S")), ornt.axcodes2ornt(codes)
+        )
+        affine = affine @ ornt.inv_ornt_aff(transform, image.shape)
+        image = np.ascontiguousarray(ornt.apply_orientation(image, transform))
+        label = np.ascontiguousarray(ornt.apply_orientation(label, transform))
+    return Phantom(image=image, label=label, affine=affine.astype(np.float64), labels=dict(LABELS))
+
+
+def _nifti_gz_bytes(data: NDArray[np.generic], affine: FloatArray) -> bytes:
+    """Reproducible .nii.gz bytes (no timestamp or file name in the gzip header)."""
+    img = nib.Nifti1Image(data, affine)
+    img.header.set_data_dtype(data.dtype)
+    img.header.set_xyzt_units("mm")
+    img.set_qform(affine, code=1)
+    img.set_sform(affine, code=1)
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
+        gz.write(img.to_bytes())
+    return buf.getvalue()
+
+
+def write_phantom_dataset(
+    root: Path,
+    n_cases: int = 4,
+    seed: int = 0,
+    orientations: Sequence[str] = ("RAS", "LPS", "LAS", "PSR"),
+) -> Path:
+    """Write an MSD-style folder (``imagesTr/``, ``labelsTr/``, ``dataset.json``) of phantoms.
+
+    Case ``i`` uses orientation ``orientations[i % len(orientations)]`` and seed ``seed + i``.
+    Output is byte-identical for identical arguments. Returns ``root``.
+    """
+    if not orientations:
+        raise ValueError("orientations must not be empty")
+    root = Path(root)
+    (root / "imagesTr").mkdir(parents=True, exist_ok=True)
+    (root / "labelsTr").mkdir(parents=True, exist_ok=True)
+    training: list[dict[str, str]] = []
+    for i in range(n_cases):
+        ph = make_phantom(seed=seed + i, orientation=orientations[i % len(orientations)])
+        name = f"phantom_{i:03d}.nii.gz"
+        (root / "imagesTr" / name).write_bytes(_nifti_gz_bytes(ph.image, ph.affine))
+        (root / "labelsTr" / name).write_bytes(_nifti_gz_bytes(ph.label, ph.affine))
+        training.append({"image": f"./imagesTr/{name}", "label": f"./labelsTr/{name}"})
+    meta = {
+        "name": "medground-phantom",
+        "description": "Synthetic abdominal CT phantoms (medground built-in demo data); "
+        "cases are stored in different voxel orientations.",
+        "reference": "generated by medground.demo.phantom",
+        "licence": "CC0-1.0",
+        "tensorImageSize": "3D",
+        "modality": {"0": "CT"},
+        "labels": {"0": "background", **{str(k): v for k, v in LABELS.items()}},
+        "numTraining": n_cases,
+        "numTest": 0,
+        "training": training,
+        "test": [],
+    }
+    (root / "dataset.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return root

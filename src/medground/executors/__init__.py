@@ -1,0 +1,1 @@
+"""Executors own parallelism and resume; stages never touch processes."""

@@ -1,0 +1,1 @@
+"""Pure geometry functions: no I/O, no configuration."""

@@ -1,0 +1,21 @@
+"""COCO run-length encoding of masks (column-major, as pycocotools and COCO tools expect)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pycocotools import mask as coco_mask
+
+
+def encode(mask: NDArray[np.bool_]) -> dict[str, Any]:
+    """Compressed COCO RLE: ``{"size": [h, w], "counts": str}``."""
+    rle = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
+
+
+def decode(rle: dict[str, Any]) -> NDArray[np.bool_]:
+    counts = rle["counts"]
+    obj = {"size": list(rle["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
+    return coco_mask.decode(obj).astype(bool)

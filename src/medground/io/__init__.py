@@ -1,0 +1,1 @@
+"""Readers for image and label files. Each raises CaseError naming the file and the problem."""

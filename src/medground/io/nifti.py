@@ -1,0 +1,44 @@
+"""NIfTI (.nii / .nii.gz) reading through nibabel."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from medground.errors import CaseError
+from medground.io.volume import Volume
+
+
+def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
+    """Read a NIfTI volume. 4D images need ``channel`` (MSD multi-modal data)."""
+    p = Path(path)
+    if not p.is_file():
+        raise CaseError(p, "file not found", code="FILE_NOT_FOUND")
+    try:
+        img = nib.load(str(p))
+        data = np.asanyarray(img.dataobj)
+        affine = np.asarray(img.affine, dtype=np.float64)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise CaseError(p, f"truncated or corrupt compressed NIfTI ({exc})", code="CORRUPT_FILE") from exc
+    except Exception as exc:  # nibabel raises many types for unreadable files
+        raise CaseError(p, f"cannot read NIfTI: {type(exc).__name__}: {exc}", code="UNREADABLE_FILE") from exc
+    if data.ndim == 4:
+        if data.shape[3] == 1:
+            data = data[..., 0]
+        elif channel is None:
+            raise CaseError(p, f"4D image with {data.shape[3]} channels: set `channel` in the source config", code="BAD_SHAPE")
+        elif not 0 <= channel < data.shape[3]:
+            raise CaseError(p, f"channel {channel} out of range (image has {data.shape[3]})", code="BAD_SHAPE")
+        else:
+            data = data[..., channel]
+    if data.ndim == 2:
+        data = data[:, :, None]
+    if data.ndim != 3:
+        raise CaseError(p, f"expected a 3D volume, got shape {data.shape}", code="BAD_SHAPE")
+    if not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
+        raise CaseError(p, "affine is singular or not finite", code="BAD_AFFINE")
+    return Volume(data=data, affine=affine, path=str(p))

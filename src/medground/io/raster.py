@@ -1,0 +1,80 @@
+"""2D raster files: PNG, JPEG, TIFF, GIF, BMP (images and masks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
+
+from medground.errors import CaseError
+
+_TIFF = {".tif", ".tiff"}
+
+
+def _read_array(path: Path) -> NDArray[np.generic]:
+    if not path.is_file():
+        raise CaseError(path, "file not found", code="FILE_NOT_FOUND")
+    try:
+        if path.suffix.lower() in _TIFF:
+            import tifffile
+
+            return np.asarray(tifffile.imread(str(path)))
+        with Image.open(path) as im:
+            im.seek(0)  # first frame of animated GIF/TIFF
+            if im.mode == "P":
+                # palette images: masks keep palette indices, images become RGB
+                return np.asarray(im)
+            if im.mode in ("RGBA", "LA", "CMYK", "YCbCr", "HSV", "LAB"):
+                im = im.convert("RGB") if im.mode != "LA" else im.convert("L")
+            if im.mode == "1":
+                im = im.convert("L")
+            return np.asarray(im)
+    except CaseError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise CaseError(path, f"cannot read image: {exc}", code="UNREADABLE_FILE") from exc
+
+
+def load_image(path: str | Path) -> NDArray[np.generic]:
+    """An image as (H, W) grey or (H, W, 3) RGB, in its stored dtype."""
+    p = Path(path)
+    arr = _read_array(p)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 3 and arr.shape[2] == 4:
+        arr = arr[..., :3]
+    if arr.ndim == 3 and arr.shape[2] == 3 and _channels_equal(arr):
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
+        raise CaseError(p, f"unsupported image shape {arr.shape}; expected (H, W) or (H, W, 3)", code="BAD_SHAPE")
+    return arr
+
+
+def load_mask(path: str | Path) -> NDArray[np.generic]:
+    """A mask or label map as a 2D array. RGB masks must be grey (R = G = B)."""
+    p = Path(path)
+    arr = _read_array(p)
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        rgb = arr[..., :3]
+        if not _channels_equal(rgb, tolerance=8):
+            raise CaseError(
+                p,
+                "colour mask: channels differ; save masks as grey or palette label maps",
+                code="BAD_LABEL_MAP",
+            )
+        arr = rgb[..., 0]
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim != 2:
+        raise CaseError(p, f"mask must be 2D, got shape {arr.shape}", code="BAD_SHAPE")
+    return arr
+
+
+def _channels_equal(rgb: NDArray[np.generic], tolerance: int = 0) -> bool:
+    a = rgb.astype(np.int32)
+    return bool(
+        np.abs(a[..., 0] - a[..., 1]).max() <= tolerance
+        and np.abs(a[..., 0] - a[..., 2]).max() <= tolerance
+    )

@@ -1,0 +1,73 @@
+"""A 3D array with its voxel-to-world affine (RAS+, mm), as every volume reader returns it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from medground.errors import CaseError
+from medground.geometry.orientation import axcodes, to_canonical, voxel_sizes
+
+
+@dataclass
+class Volume:
+    data: NDArray[np.generic]
+    affine: NDArray[np.float64]
+    path: str
+
+    @property
+    def axcodes(self) -> str:
+        return axcodes(self.affine)
+
+    @property
+    def zooms(self) -> tuple[float, float, float]:
+        return voxel_sizes(self.affine)
+
+    def canonical(self) -> Volume:
+        data, affine = to_canonical(self.data, self.affine)
+        return Volume(data=data, affine=affine, path=self.path)
+
+
+def check_same_grid(image: Volume, label: Volume) -> None:
+    """Raise CaseError unless two canonical volumes sample the same world grid."""
+    if image.data.shape != label.data.shape:
+        raise CaseError(
+            label.path,
+            f"label shape {tuple(label.data.shape)} does not match image shape "
+            f"{tuple(image.data.shape)} ({image.path})",
+            code="SHAPE_MISMATCH",
+        )
+    tol = 1e-3 * max(1.0, min(image.zooms))
+    diff = float(np.abs(image.affine - label.affine).max())
+    # a loose tolerance: scanners and converters round affines differently
+    if diff > max(tol, 0.5 * min(image.zooms)):
+        raise CaseError(
+            label.path,
+            f"label affine differs from the image affine by up to {diff:.3g} mm "
+            f"({label.axcodes} vs {image.axcodes}); the two are not on the same grid",
+            code="AFFINE_MISMATCH",
+        )
+
+
+def as_label_array(data: NDArray[np.generic], path: str) -> NDArray[np.int64]:
+    """Integer label map from any numeric array; non-integer values are an error."""
+    if np.issubdtype(data.dtype, np.integer) or data.dtype == np.bool_:
+        return np.asarray(data, dtype=np.int64)
+    if not np.issubdtype(data.dtype, np.floating):
+        raise CaseError(path, f"label map has non-numeric dtype {data.dtype}", code="BAD_LABEL_MAP")
+    finite = np.isfinite(data)
+    if not finite.all():
+        raise CaseError(path, "label map contains NaN or infinite values", code="BAD_LABEL_MAP")
+    rounded = np.rint(data)
+    bad = np.abs(data - rounded) > 1e-3
+    if bad.any():
+        example = float(data[bad].flat[0])
+        raise CaseError(
+            path,
+            f"label map has non-integer values (e.g. {example:g} in {int(bad.sum())} voxels); "
+            "expected integer label ids",
+            code="BAD_LABEL_MAP",
+        )
+    return rounded.astype(np.int64)

@@ -1,0 +1,86 @@
+"""Merge finished shards into the dataset files and describe the run in manifest.json."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from medground import __version__
+from medground.config import BuildConfig
+from medground.executors.local import Plan, iter_shards
+from medground.sinks.files import dumps
+
+BOX_CONVENTION = (
+    "pixel xyxy on the saved PNG; x to the right, y down; x1,y1 inclusive, x2,y2 exclusive "
+    "(pixel edges), so width = x2 - x1"
+)
+
+_LIBS = ("numpy", "scipy", "nibabel", "pydicom", "pillow", "pycocotools", "pydantic")
+
+
+def versions() -> dict[str, str]:
+    out = {"medground": __version__}
+    for lib in _LIBS:
+        try:
+            out[lib] = importlib.metadata.version(lib)
+        except importlib.metadata.PackageNotFoundError:
+            out[lib] = "absent"
+    return out
+
+
+def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
+    """Write samples/rejects/errors JSONL from the shards (source order) and the manifest."""
+    counts: Counter[str] = Counter()
+    status: dict[str, list[str]] = {"ok": [], "empty": [], "failed": []}
+    tmp = {name: out / f".{name}.tmp" for name in ("samples.jsonl", "rejects.jsonl", "errors.jsonl")}
+    handles = {name: path.open("w", encoding="utf-8") for name, path in tmp.items()}
+    try:
+        for err in plan.discovery_errors:
+            handles["errors.jsonl"].write(dumps(err) + "\n")
+        for shard in iter_shards(out, plan.refs):
+            status[shard["status"]].append(shard["case"])
+            counts.update(shard["counts"])
+            for key, name in (("samples", "samples.jsonl"), ("rejects", "rejects.jsonl"),
+                              ("errors", "errors.jsonl")):
+                for record in shard[key]:
+                    handles[name].write(dumps(record) + "\n")
+    finally:
+        for h in handles.values():
+            h.close()
+    for name, path in tmp.items():
+        os.replace(path, out / name)
+    counts["cases_duplicate"] = len(plan.discovery_errors)
+    manifest = {
+        "name": cfg.dataset_name,
+        "medground_version": __version__,
+        "versions": versions(),
+        "box_convention": BOX_CONVENTION,
+        "cases": {
+            "total": len(plan.refs) + len(plan.discovery_errors),
+            "with_samples": len(status["ok"]),
+            "empty": len(status["empty"]),
+            "failed": len(status["failed"]),
+            "duplicate": len(plan.discovery_errors),
+        },
+        "empty_cases": status["empty"],
+        "failed_cases": status["failed"],
+        "counts": dict(sorted(counts.items())),
+        "files": {
+            "samples": "samples.jsonl",
+            "rejects": "rejects.jsonl",
+            "errors": "errors.jsonl",
+            "images": "images/",
+        },
+        "config": cfg.model_dump(mode="json"),
+    }
+    (out / "manifest.json").write_text(dumps_pretty(manifest), encoding="utf-8")
+    return manifest
+
+
+def dumps_pretty(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

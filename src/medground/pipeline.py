@@ -1,0 +1,131 @@
+"""One case through every stage: load, views, regions, synthesis, checks, files.
+
+Runs inside a worker; the executor decides which cases run where and merges the results.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medground.config import BuildConfig
+from medground.errors import CaseError
+from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
+from medground.sources import make_source
+from medground.sources.base import CaseRef, Source, relative
+from medground.stages.base import Check, Synthesizer, ViewContext
+from medground.stages.regions import extract_regions
+from medground.stages.synth.template import TemplateSynthesizer
+from medground.stages.verify.format import FormatCheck
+from medground.stages.views import make_views
+
+
+@dataclass
+class CaseResult:
+    case: str
+    status: str  # "ok", "empty" or "failed"
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "status": self.status,
+            "samples": self.samples,
+            "rejects": self.rejects,
+            "errors": self.errors,
+            "counts": dict(sorted(self.counts.items())),
+        }
+
+
+@dataclass
+class Pipeline:
+    """The configured stages, built once per worker."""
+
+    cfg: BuildConfig
+    source: Source
+    synthesizer: Synthesizer
+    checks: list[Check]
+
+    @classmethod
+    def build(cls, cfg: BuildConfig) -> Pipeline:
+        return cls(cfg=cfg, source=make_source(cfg), synthesizer=TemplateSynthesizer(cfg.queries),
+                   checks=[FormatCheck()])
+
+    def setup(self) -> None:
+        self.synthesizer.setup()
+        for check in self.checks:
+            check.setup()
+
+    def teardown(self) -> None:
+        self.synthesizer.teardown()
+        for check in self.checks:
+            check.teardown()
+
+    def run_case(self, ref: CaseRef, out: Path) -> CaseResult:
+        result = CaseResult(case=ref.case_id, status="empty")
+        counts = result.counts
+        root: Path = getattr(self.source, "root", Path("/"))
+        try:
+            case = self.source.load(ref)
+        except CaseError as exc:
+            result.status = "failed"
+            result.errors.append(error_record(ref.case_id, exc.file or ref.files[0][1], exc.code,
+                                              exc.message, root, fatal=True))
+            counts["cases_failed"] += 1
+            return result
+        except Exception as exc:  # a bug or an unforeseen file problem: record, go on
+            result.status = "failed"
+            last = traceback.extract_tb(exc.__traceback__)[-1]
+            result.errors.append(error_record(
+                ref.case_id, ref.files[0][1], "INTERNAL_ERROR",
+                f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
+                root, fatal=True))
+            counts["cases_failed"] += 1
+            return result
+        for issue in case.issues:
+            result.errors.append(error_record(case.info.case_id, issue.file or ref.files[0][1],
+                                              issue.code, issue.message, root, fatal=False))
+        folder = safe_name(case.info.case_id)
+        for view in make_views(case, self.cfg.slicing, counts):
+            counts["views"] += 1
+            regions = extract_regions(view, self.cfg.regions, counts)
+            if len(regions) == 0:
+                counts["views_without_regions"] += 1
+                continue
+            image_rel = f"images/{folder}/{view.name}.png"
+            ctx = ViewContext(info=case.info, view=view, regions=regions, image_path=image_rel,
+                              counts=counts)
+            samples = self.synthesizer.synthesize(ctx)
+            if not samples:
+                counts["views_without_targets"] += 1
+                continue
+            atomic_write_bytes(out / image_rel, png_bytes(view.image))
+            counts["images"] += 1
+            counts["synthesized"] += len(samples)
+            for check in self.checks:
+                samples = check(samples)
+            for s in samples:
+                failure = s.first_failure
+                if failure is None:
+                    result.samples.append(s.to_dict())
+                    counts["kept"] += 1
+                else:
+                    result.rejects.append(s.to_dict())
+                    counts["rejected"] += 1
+                    counts[f"rejected/{failure.stage}/{failure.reason}"] += 1
+        result.status = "ok" if (result.samples or result.rejects) else "empty"
+        counts[f"cases_{result.status}"] += 1
+        return result
+
+
+def error_record(
+    case: str, file: str, code: str, message: str, root: Path, fatal: bool
+) -> dict[str, Any]:
+    return {"case": case, "file": relative(file, root), "code": code, "message": message,
+            "fatal": fatal}

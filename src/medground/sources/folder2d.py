@@ -1,0 +1,131 @@
+"""Folders of 2D images and masks, matched by file name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from medground.config import BuildConfig, Folder2DSource
+from medground.errors import CaseError
+from medground.io.raster import load_image, load_mask
+from medground.io.volume import as_label_array
+from medground.sources.base import CaseRef, ImageCase, Source, load_label_names, relative
+from medground.types import CaseInfo, Layer
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for ext in (".nii.gz", ".ome.tif", ".ome.tiff"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return path.stem
+
+
+class Folder2D(Source):
+    def __init__(self, src: Folder2DSource, cfg: BuildConfig) -> None:
+        super().__init__(cfg)
+        self.src = src
+        self.root = src.root
+        self.names = load_label_names(src.label_names, self.root, src.label_names_key)
+        if src.mask_mode in ("binary", "instance_map") and not src.label:
+            raise CaseError(None, f"mask_mode {src.mask_mode} needs `label` (the structure's name)")
+
+    def case_refs(self) -> list[CaseRef]:
+        images = sorted(p for p in self.root.glob(self.src.images) if p.is_file())
+        refs = []
+        for img in images:
+            stem = _stem(img)
+            mask_spec = self.src.masks.format(stem=stem, name=img.name)
+            if self.src.mask_mode == "per_target":
+                pattern = re.compile(self.src.target_pattern.replace("{stem}", re.escape(stem)))
+                masks = sorted(
+                    p for p in self.root.glob(mask_spec) if p.is_file() and pattern.match(_stem(p))
+                )
+                files = (("image", str(img)), *(("mask", str(m)) for m in masks))
+            else:
+                files = (("image", str(img)), ("mask", str(self.root / mask_spec)))
+            refs.append(CaseRef(case_id=stem, files=files))
+        return refs
+
+    def load(self, ref: CaseRef) -> ImageCase:
+        image_path = ref.file("image")
+        image = load_image(image_path)
+        info = CaseInfo(
+            case_id=ref.case_id,
+            source=self.name,
+            modality=self.src.modality or "OT",
+            patient_id=self.pseudonym(ref.case_id),
+            files=[relative(p, self.root) for _, p in ref.files],
+        )
+        shape = image.shape[:2]
+        case = ImageCase(info=info, image=image, layers=[])
+        masks = [p for role, p in ref.files if role == "mask"]
+        for mask_path in masks:
+            mask = load_mask(mask_path)
+            if mask.shape != shape:
+                raise CaseError(
+                    mask_path,
+                    f"mask shape {mask.shape[1]}x{mask.shape[0]} (WxH) does not match image "
+                    f"{shape[1]}x{shape[0]} ({relative(image_path, self.root)})",
+                    code="SHAPE_MISMATCH",
+                )
+            case.layers.extend(self._layers(mask, Path(mask_path), ref.case_id, case.issues))
+        return case
+
+    def _layers(
+        self, mask: NDArray[np.generic], path: Path, case_id: str, issues: list[CaseError]
+    ) -> list[Layer]:
+        mode = self.src.mask_mode
+        if mode == "binary":
+            return [Layer(label=str(self.src.label), mask=_binarize(mask, self.src.threshold))]
+        if mode == "per_target":
+            pattern = self.src.target_pattern.replace("{stem}", re.escape(case_id))
+            m = re.match(pattern, _stem(path))
+            if m is None:  # filtered in case_refs; defensive
+                raise CaseError(path, "mask name does not match target_pattern", code="BAD_NAME")
+            label = m.group("label")
+            instance = int(m.group("instance")) if "instance" in m.groupdict() else 0
+            return [Layer(label=label, mask=_binarize(mask, self.src.threshold), instance=instance)]
+        ids = as_label_array(mask, str(path))
+        if mode == "instance_map":
+            return [
+                Layer(label=str(self.src.label), mask=ids == v, instance=int(v))
+                for v in np.unique(ids)
+                if v != 0
+            ]
+        return label_map_layers(ids, self.names, str(path), issues)
+
+
+def _binarize(mask: NDArray[np.generic], threshold: float | None) -> NDArray[np.bool_]:
+    if threshold is None:
+        top = float(mask.max()) if mask.size else 0.0
+        threshold = 0.5 if top <= 1 else 127.0 if mask.dtype == np.uint8 else top / 2
+    return np.asarray(mask > threshold)
+
+
+def label_map_layers(
+    ids: NDArray[np.int64], names: dict[int, str] | None, path: str, issues: list[CaseError]
+) -> list[Layer]:
+    """One layer per label id present; ids missing from ``names`` are reported, not guessed."""
+    layers = []
+    values = [int(v) for v in np.unique(ids) if v != 0]
+    unknown = [v for v in values if names is not None and v not in names]
+    if unknown:
+        hint = " (lossy JPEG masks: use mask_mode: binary)" if len(unknown) > 3 else ""
+        issues.append(
+            CaseError(
+                path,
+                f"unknown label id(s) {', '.join(map(str, unknown[:10]))}"
+                f"{' ...' if len(unknown) > 10 else ''} not in label_names; skipped{hint}",
+                code="UNKNOWN_LABEL_ID",
+            )
+        )
+    for v in values:
+        if v in unknown:
+            continue
+        name = names[v] if names is not None else f"label_{v}"
+        layers.append(Layer(label=name, mask=ids == v))
+    return layers

@@ -1,0 +1,182 @@
+"""3D label volumes: MSD / nnU-Net folders (dataset.json), image globs, or explicit pairs.
+
+NIfTI is read with nibabel; NRRD / MHA / MHD through SimpleITK (the ``itk`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medground.config import BuildConfig, VolumeSource
+from medground.errors import CaseError
+from medground.io.nifti import load_nifti
+from medground.io.volume import Volume, as_label_array, check_same_grid
+from medground.sources.base import (
+    CaseRef,
+    Source,
+    VolumeCase,
+    load_label_names,
+    parse_label_mapping,
+    relative,
+)
+from medground.types import CaseInfo
+
+_NIFTI = (".nii.gz", ".nii")
+
+
+def volume_stem(path: str | Path) -> str:
+    name = Path(path).name
+    for ext in (*_NIFTI, ".nrrd", ".nhdr", ".mha", ".mhd", ".seg.nrrd"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return Path(path).stem
+
+
+def load_volume(path: str | Path, channel: int | None = None) -> Volume:
+    """Read any supported volume by its extension."""
+    if str(path).lower().endswith(_NIFTI):
+        return load_nifti(path, channel=channel)
+    from medground.io.itk import load_itk
+
+    return load_itk(path)
+
+
+class VolumePairs(Source):
+    def __init__(self, src: VolumeSource, cfg: BuildConfig) -> None:
+        super().__init__(cfg)
+        self.src = src
+        self.root = src.root
+        self.dataset: dict[str, Any] = {}
+        if src.dataset_json:
+            path = self.root / src.dataset_json
+            try:
+                self.dataset = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise CaseError(path, f"cannot read dataset.json: {exc}", code="BAD_DATASET_JSON") from exc
+        self._names_cache: dict[str | None, dict[int, str] | None] = {}
+
+    # --- discovery -------------------------------------------------------------------------
+    def case_refs(self) -> list[CaseRef]:
+        src = self.src
+        if src.pairs:
+            return [
+                CaseRef(
+                    case_id=p.case or volume_stem(p.image),
+                    files=(("image", str(self.root / p.image)), ("label", str(self.root / p.label))),
+                    extra=tuple(
+                        (k, v)
+                        for k, v in (("label_names_key", p.label_names_key), ("modality", p.modality))
+                        if v is not None
+                    ),
+                )
+                for p in src.pairs
+            ]
+        if src.images:
+            if not src.labels:
+                raise CaseError(None, "`images` needs `labels` (e.g. 'labelsTr/{case}.nii.gz')")
+            refs = []
+            for img in sorted(p for p in self.root.glob(src.images) if p.is_file()):
+                case = re.sub(r"_\d{4}$", "", volume_stem(img))  # nnU-Net channel suffix
+                label = self.root / src.labels.format(case=case, stem=volume_stem(img))
+                refs.append(CaseRef(case_id=case, files=(("image", str(img)), ("label", str(label)))))
+            return refs
+        if self.dataset:
+            return self._dataset_refs()
+        raise CaseError(None, "volume source needs `pairs`, `images` + `labels`, or `dataset_json`")
+
+    def _dataset_refs(self) -> list[CaseRef]:
+        training = self.dataset.get("training")
+        if isinstance(training, list) and training:  # MSD
+            refs = []
+            for item in training:
+                image = self.root / str(item["image"])
+                label = self.root / str(item["label"])
+                refs.append(CaseRef(volume_stem(image), (("image", str(image)), ("label", str(label)))))
+            return refs
+        ending = str(self.dataset.get("file_ending", ".nii.gz"))  # nnU-Net v2
+        refs = []
+        for label in sorted((self.root / "labelsTr").glob(f"*{ending}")):
+            case = label.name[: -len(ending)]
+            image = self.root / "imagesTr" / f"{case}_0000{ending}"
+            refs.append(CaseRef(case, (("image", str(image)), ("label", str(label)))))
+        return refs
+
+    # --- loading ---------------------------------------------------------------------------
+    def label_names(self, key: str | None) -> dict[int, str] | None:
+        if key not in self._names_cache:
+            if self.src.label_names is not None:
+                names = load_label_names(self.src.label_names, self.root, key)
+            elif "labels" in self.dataset:
+                names = parse_label_mapping(self.dataset["labels"], self.root / str(self.src.dataset_json))
+            else:
+                names = None
+            self._names_cache[key] = names
+        return self._names_cache[key]
+
+    def modality(self, ref: CaseRef) -> str:
+        explicit = ref.option("modality") or self.src.modality
+        if explicit:
+            return explicit
+        for key in ("modality", "channel_names"):
+            entry = self.dataset.get(key)
+            if isinstance(entry, dict) and entry:
+                return str(entry.get(str(self.src.channel or 0), next(iter(entry.values()))))
+        return "OT"
+
+    def load(self, ref: CaseRef) -> VolumeCase:
+        image = load_volume(ref.file("image"), channel=self.src.channel)
+        label = load_volume(ref.file("label"))
+        names = self.label_names(ref.option("label_names_key") or self.src.label_names_key)
+        return make_volume_case(self, ref, image, label, names, self.modality(ref), ref.case_id)
+
+
+def make_volume_case(
+    source: Source,
+    ref: CaseRef,
+    image: Volume,
+    label: Volume,
+    names: dict[int, str] | None,
+    modality: str,
+    patient_key: str,
+) -> VolumeCase:
+    """Canonicalise image and label, check they share a grid, name the labels."""
+    root: Path = getattr(source, "root", Path("/"))
+    original = image.axcodes
+    ids = as_label_array(label.data, label.path)
+    image_c = image.canonical()
+    label_c = Volume(data=ids, affine=label.affine, path=label.path).canonical()
+    check_same_grid(image_c, label_c)
+    present = [int(v) for v in np.unique(label_c.data) if v != 0]
+    issues = []
+    if names is None:
+        names = {v: f"label_{v}" for v in present}
+    unknown = [v for v in present if v not in names]
+    if unknown:
+        issues.append(
+            CaseError(
+                relative(label.path, root),
+                f"unknown label id(s) {', '.join(map(str, unknown[:10]))} not in label_names; skipped",
+                code="UNKNOWN_LABEL_ID",
+            )
+        )
+        label_c.data[np.isin(label_c.data, unknown)] = 0
+    info = CaseInfo(
+        case_id=ref.case_id,
+        source=source.name,
+        modality=modality,
+        patient_id=source.pseudonym(patient_key),
+        files=[relative(p, root) for _, p in ref.files],
+    )
+    return VolumeCase(
+        info=info,
+        image=image_c,
+        label=label_c,
+        label_names={v: names[v] for v in present if v in names},
+        original_axcodes=original,
+        issues=issues,
+    )

@@ -1,0 +1,1 @@
+"""Pipeline stages: views, regions, synthesis and checks."""

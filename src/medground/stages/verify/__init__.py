@@ -1,0 +1,1 @@
+"""Verification stages; each records a Verdict with a stable reason code."""

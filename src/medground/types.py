@@ -1,0 +1,139 @@
+"""Core records that flow through the pipeline (see DESIGN.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+Plane = Literal["axial", "coronal", "sagittal", "image"]
+BoolArray = NDArray[np.bool_]
+UInt8Array = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's outcome. ``reason`` is a stable code such as ``BOX_OUTSIDE_IMAGE``."""
+
+    stage: str
+    passed: bool
+    reason: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "passed": self.passed, "reason": self.reason,
+                "detail": self.detail}
+
+
+@dataclass
+class Layer:
+    """One labelled mask on a 2D view.
+
+    ``instance`` is None when the mask is a whole label (it is split into connected
+    components by the regions stage) and an integer when the source says the mask is one
+    instance (per-target mask files, instance-id maps).
+    """
+
+    label: str
+    mask: BoolArray
+    instance: int | None = None
+
+
+@dataclass
+class View:
+    """A 2D image ready to be saved, with its label layers.
+
+    ``frame`` maps image directions to patient directions (``{"left": "R", ...}``) when
+    the source has an orientation, and is None for 2D sources without one.
+    ``targets`` restricts which labels become query targets (None: all); the other
+    layers still count as context.
+    """
+
+    case_id: str
+    plane: Plane
+    slice_index: int | None
+    image: UInt8Array
+    layers: list[Layer]
+    frame: dict[str, str] | None = None
+    spacing_mm: tuple[float, float] | None = None  # (row, column) pixel size on the PNG
+    slice_position_mm: float | None = None
+    targets: set[str] | None = None
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def name(self) -> str:
+        if self.slice_index is None:
+            return self.plane
+        return f"{self.plane}_{self.slice_index:04d}"
+
+
+@dataclass
+class CaseInfo:
+    """What a source knows about one case besides pixels."""
+
+    case_id: str
+    source: str
+    modality: str
+    patient_id: str
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sample:
+    """One image and one query task, with its targets and the verdicts of every check."""
+
+    id: str
+    image: str
+    width: int
+    height: int
+    source: str
+    case: str
+    patient_id: str
+    modality: str
+    plane: str
+    slice: int | None
+    task: str
+    targets: list[dict[str, Any]]
+    query: str
+    frame: dict[str, str] | None = None
+    spacing_mm: list[float] | None = None
+    verdicts: list[Verdict] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(v.passed for v in self.verdicts)
+
+    @property
+    def first_failure(self) -> Verdict | None:
+        return next((v for v in self.verdicts if not v.passed), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "image": self.image,
+            "width": self.width,
+            "height": self.height,
+            "source": self.source,
+            "case": self.case,
+            "patient_id": self.patient_id,
+            "modality": self.modality,
+            "plane": self.plane,
+            "slice": self.slice,
+            "frame": self.frame,
+            "spacing_mm": self.spacing_mm,
+            "task": self.task,
+            "query": self.query,
+            "targets": self.targets,
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "provenance": self.provenance,
+        }

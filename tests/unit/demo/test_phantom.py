@@ -1,0 +1,205 @@
+"""Tests for the synthetic CT phantom (medground.demo.phantom)."""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cache
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from medground.demo.phantom import LABELS, Phantom, make_phantom, write_phantom_dataset
+from medground.geometry.orientation import display_slice, to_canonical
+
+ORIENTATIONS = ("RAS", "LPS", "LAS", "PSR", "SLP")
+RIGHT_SIDE = ("liver", "kidney_right")
+LEFT_SIDE = ("spleen", "kidney_left")
+MIDLINE = ("aorta", "vertebra")
+ID = {name: lid for lid, name in LABELS.items()}
+
+
+@cache
+def _phantom(seed: int, orientation: str) -> Phantom:
+    return make_phantom(seed=seed, orientation=orientation)
+
+
+def _canonical(ph: Phantom) -> tuple[NDArray[np.generic], NDArray[np.generic]]:
+    image, _ = to_canonical(ph.image, ph.affine)
+    label, _ = to_canonical(ph.label, ph.affine)
+    return image, label
+
+
+def test_labels_and_dtypes() -> None:
+    ph = _phantom(0, "RAS")
+    assert ph.labels == {
+        1: "liver",
+        2: "spleen",
+        3: "kidney_right",
+        4: "kidney_left",
+        5: "vertebra",
+        6: "aorta",
+        7: "lesion",
+    }
+    assert ph.image.dtype == np.int16
+    assert ph.label.dtype == np.uint8
+    assert ph.affine.shape == (4, 4) and ph.affine.dtype == np.float64
+    assert ph.image.shape == ph.label.shape == (96, 80, 40)
+    assert set(np.unique(ph.label).tolist()) == set(range(8))
+    # the volume is centred near world 0
+    centre = ph.affine @ np.array([*((np.array(ph.image.shape) - 1) / 2.0), 1.0])
+    assert np.allclose(centre[:3], 0.0, atol=1e-6)
+
+
+def test_hounsfield_values_are_plausible() -> None:
+    ph = _phantom(0, "RAS")
+    med = {name: float(np.median(ph.image[ph.label == lid])) for lid, name in LABELS.items()}
+    assert 40 < med["liver"] < 80
+    assert med["lesion"] < med["liver"] - 25
+    assert med["vertebra"] > 400
+    assert 120 < med["aorta"] < 280
+    assert float(np.median(ph.image[0, 0, :])) < -900  # corner: air
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_orientation_affine_and_canonical_arrays(orientation: str) -> None:
+    ref = _phantom(0, "RAS")
+    ph = _phantom(0, orientation)
+    assert "".join(nib.aff2axcodes(ph.affine)) == orientation
+    image, label = _canonical(ph)
+    np.testing.assert_array_equal(image, ref.image)
+    np.testing.assert_array_equal(label, ref.label)
+    _, canon_affine = to_canonical(ph.image, ph.affine)
+    np.testing.assert_allclose(canon_affine, ref.affine, atol=1e-9)
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_world_side_of_organs(orientation: str) -> None:
+    """Independent of display code: world x (RAS, +x = patient right) of organ centroids."""
+    ph = _phantom(1, orientation)
+    for name in (*RIGHT_SIDE, *LEFT_SIDE):
+        vox = np.argwhere(ph.label == ID[name]).mean(axis=0)
+        x = (ph.affine @ np.array([*vox, 1.0]))[0]
+        assert (x > 20) if name in RIGHT_SIDE else (x < -20), (name, x)
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_axial_display_sides(orientation: str) -> None:
+    _, label = _canonical(_phantom(0, orientation))
+    for name, lid in ID.items():
+        if name == "lesion":
+            continue
+        areas = (label == lid).sum(axis=(0, 1))
+        k = int(np.argmax(areas))
+        sl = display_slice(label, "axial", k)
+        width = sl.shape[1]
+        col = float(np.nonzero(sl == lid)[1].mean())
+        if name in RIGHT_SIDE:
+            assert col < width / 2, (name, col, width)
+        elif name in LEFT_SIDE:
+            assert col > width / 2, (name, col, width)
+        else:
+            assert abs(col - width / 2) < 0.1 * width, (name, col, width)
+        assert int((areas > 0).sum()) >= 3, name  # several axial slices
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_organs_not_all_on_one_slice(orientation: str) -> None:
+    _, label = _canonical(_phantom(0, orientation))
+    peaks = {int(np.argmax((label == ID[n]).sum(axis=(0, 1)))) for n in (*RIGHT_SIDE, *LEFT_SIDE)}
+    assert len(peaks) >= 3
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_lesions_inside_liver(orientation: str, seed: int) -> None:
+    label = _phantom(seed, orientation).label
+    lesions, n = ndimage.label(label == ID["lesion"])
+    assert n >= 3
+    sizes = np.bincount(lesions.ravel())[1:]
+    assert len(set(sizes.tolist())) == n
+    assert sizes.max() >= 3 * sizes.min()  # clearly different sizes
+    liver = label == ID["liver"]
+    for i in range(1, n + 1):
+        comp = lesions == i
+        grown = ndimage.binary_dilation(comp)
+        assert (grown & liver).any()
+        # entirely surrounded by liver: the 1-voxel shell holds only liver
+        shell = label[grown & ~comp]
+        assert set(np.unique(shell).tolist()) <= {ID["liver"]}
+
+
+@pytest.mark.parametrize("n_lesions", [1, 3, 5])
+def test_n_lesions(n_lesions: int) -> None:
+    label = make_phantom(seed=5, n_lesions=n_lesions).label
+    assert ndimage.label(label == ID["lesion"])[1] == n_lesions
+
+
+def test_seed_changes_data_and_is_deterministic() -> None:
+    a, b = make_phantom(seed=3), make_phantom(seed=3)
+    np.testing.assert_array_equal(a.image, b.image)
+    np.testing.assert_array_equal(a.label, b.label)
+    c = _phantom(4, "RAS")
+    assert not np.array_equal(a.image, c.image)
+    assert not np.array_equal(a.label, c.label)
+
+
+def test_custom_shape_and_spacing() -> None:
+    ph = make_phantom(seed=0, orientation="LPS", shape=(64, 56, 24), spacing=(4.0, 4.0, 6.0))
+    assert ph.image.shape == (64, 56, 24)
+    assert np.allclose(np.abs(np.diag(ph.affine)[:3]), (4.0, 4.0, 6.0))
+    assert set(np.unique(ph.label).tolist()) == set(range(8))
+
+
+@pytest.mark.parametrize("bad", ["RAR", "XYZ", "RA", "RASS", "LRS"])
+def test_bad_orientation(bad: str) -> None:
+    with pytest.raises(ValueError):
+        make_phantom(orientation=bad)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_dataset_byte_identical_and_seeded(tmp_path: Path) -> None:
+    t0 = time.perf_counter()
+    a = write_phantom_dataset(tmp_path / "a", n_cases=4, seed=0)
+    elapsed = time.perf_counter() - t0
+    b = write_phantom_dataset(tmp_path / "b", n_cases=4, seed=0)
+    c = write_phantom_dataset(tmp_path / "c", n_cases=4, seed=1)
+    fa, fb, fc = _files(a), _files(b), _files(c)
+    assert len(fa) == 9
+    assert fa == fb
+    assert fa["imagesTr/phantom_000.nii.gz"] != fc["imagesTr/phantom_000.nii.gz"]
+    assert elapsed < 5.0
+
+
+def test_dataset_json_and_files(tmp_path: Path) -> None:
+    orients = ("RAS", "LPS", "SLP")
+    root = write_phantom_dataset(tmp_path / "ds", n_cases=4, seed=7, orientations=orients)
+    meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
+    assert meta["name"] == "medground-phantom"
+    assert meta["modality"] == {"0": "CT"}
+    assert meta["labels"] == {"0": "background", **{str(k): v for k, v in LABELS.items()}}
+    assert meta["numTraining"] == 4 == len(meta["training"])
+    for i, entry in enumerate(meta["training"]):
+        assert entry == {
+            "image": f"./imagesTr/phantom_{i:03d}.nii.gz",
+            "label": f"./labelsTr/phantom_{i:03d}.nii.gz",
+        }
+        img = nib.load(str(root / entry["image"]))
+        lab = nib.load(str(root / entry["label"]))
+        expected = make_phantom(seed=7 + i, orientation=orients[i % len(orients)])
+        assert "".join(nib.aff2axcodes(img.affine)) == orients[i % len(orients)]
+        assert int(img.header["qform_code"]) == 1 and int(img.header["sform_code"]) == 1
+        np.testing.assert_allclose(img.affine, expected.affine, atol=1e-5)
+        np.testing.assert_allclose(lab.affine, expected.affine, atol=1e-5)
+        np.testing.assert_array_equal(np.asanyarray(img.dataobj), expected.image)
+        np.testing.assert_array_equal(np.asanyarray(lab.dataobj), expected.label)
+        assert img.get_data_dtype() == np.int16 and lab.get_data_dtype() == np.uint8
