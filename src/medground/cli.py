@@ -139,13 +139,14 @@ def demo(
     out: OutOption = Path("medground-demo"),
     workers: WorkersOption = 1,
     cases: Annotated[int, typer.Option(min=1, help="Number of phantom cases.")] = 8,
+    overwrite: Annotated[bool, typer.Option(help="Replace a previous demo in --out.")] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Generate a synthetic 3D phantom data set and build it, fully offline."""
     from medground.demo.run import prepare_demo
 
-    cfg = prepare_demo(out, n_cases=cases)
-    manifest = _run_build(cfg, out, workers, overwrite=False, quiet=quiet)
+    cfg = prepare_demo(out, n_cases=cases, fresh=overwrite)
+    manifest = _run_build(cfg, out, workers, overwrite=overwrite, quiet=quiet)
     if not quiet:
         _summary(manifest, out)
         console.print(f"demo dataset written to [bold]{out.resolve()}[/bold]")

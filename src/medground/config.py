@@ -32,15 +32,23 @@ class _SourceBase(Strict):
     label_names_key: str | None = Field(None, description="key inside the JSON file, e.g. 'total'")
 
 
+class ImagePair(Strict):
+    image: str
+    mask: str
+    case: str | None = None
+
+
 class Folder2DSource(_SourceBase):
-    """Image/mask pairs in folders, matched by file name."""
+    """Image/mask pairs in folders, matched by file name (or listed in ``pairs``)."""
 
     type: Literal["folder2d"]
-    images: str = Field(description="glob for images, relative to root, e.g. 'images/*.jpg'")
-    masks: str = Field(
+    images: str | None = Field(None, description="glob for images, relative to root, e.g. 'images/*.jpg'")
+    masks: str | None = Field(
+        None,
         description="mask path for an image, with {stem} placeholders, e.g. 'masks/{stem}.png'; "
-        "with mask_mode per_target, a glob such as 'masks/{stem}_*.png'"
+        "with mask_mode per_target, a glob such as 'masks/{stem}_*.png'",
     )
+    pairs: list[ImagePair] | None = Field(None, description="explicit image/mask pairs")
     mask_mode: Literal["label_map", "binary", "instance_map", "per_target"] = "label_map"
     label: str | None = Field(None, description="label name for binary and instance_map masks")
     threshold: float | None = Field(
@@ -58,6 +66,7 @@ class VolumePair(Strict):
     image: str
     label: str
     case: str | None = None
+    label_names: LabelNames = Field(None, description="overrides the source's label_names")
     label_names_key: str | None = Field(None, description="overrides the source's key")
     modality: str | None = None
 
@@ -129,13 +138,27 @@ class SlicingConfig(Strict):
         return v
 
 
+#: anatomical structures that often show as several pieces in one slice but are one structure;
+#: kept whole unless the config sets its own ``keep_whole`` list (``[]`` splits everything)
+DEFAULT_KEEP_WHOLE: tuple[str, ...] = (
+    "vertebra*", "sacrum", "rib_*", "costal_cartilages", "sternum", "hip_*", "skull", "scapula_*",
+    "clavicula_*", "femur_*", "humerus_*",
+    "colon", "small_bowel", "duodenum", "stomach", "esophagus", "liver", "pancreas", "spleen",
+    "lung*", "heart*", "trachea", "thyroid*",
+    "aorta", "*vena_cava*", "*vein*", "*artery*", "*arteries*", "brachiocephalic_trunk",
+    "autochthon_*", "iliopsoas_*", "gluteus_*",
+    "spinal_cord*", "*gray_matter*", "*grey_matter*", "*white_matter*", "brain*",
+)
+
+
 class RegionsConfig(Strict):
     min_area_px: int = Field(5, ge=1, description="components smaller than this are specks")
     min_area_fraction: float = Field(1e-4, ge=0, lt=1, description="... or than this share of the image")
     connectivity: Literal[4, 8] = 8
     keep_whole: list[str] = Field(
-        default_factory=list,
-        description="labels (glob patterns) kept as one region instead of split into components",
+        default_factory=lambda: list(DEFAULT_KEEP_WHOLE),
+        description="labels (glob patterns) kept as one region instead of split into connected "
+        "components; the default lists anatomical structures that fragment within a slice",
     )
     include: list[str] | None = Field(None, description="only these labels (glob patterns)")
     exclude: list[str] = Field(default_factory=list, description="skip these labels (glob patterns)")
@@ -176,10 +199,21 @@ def expand_env(text: str) -> str:
     return _ENV.sub(sub, text)
 
 
+def expand_env_values(node: Any) -> Any:
+    """Expand environment variables in every string value (not in keys or comments)."""
+    if isinstance(node, str):
+        return expand_env(node)
+    if isinstance(node, list):
+        return [expand_env_values(v) for v in node]
+    if isinstance(node, dict):
+        return {k: expand_env_values(v) for k, v in node.items()}
+    return node
+
+
 def load_config(path: str | Path) -> BuildConfig:
     p = Path(path)
     try:
-        raw = yaml.safe_load(expand_env(p.read_text(encoding="utf-8")))
+        raw = expand_env_values(yaml.safe_load(p.read_text(encoding="utf-8")))
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read config: {exc}") from exc
     except yaml.YAMLError as exc:

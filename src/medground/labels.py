@@ -29,6 +29,18 @@ _EXACT: Final[dict[str, str]] = {
     "background": "background",
 }
 
+#: structure bases with a clinical name (side words are added around them)
+_BASES: Final[dict[str, str]] = {
+    "autochthon": "erector spinae muscle",
+    "iliopsoas": "iliopsoas muscle",
+    "gluteus_maximus": "gluteus maximus muscle",
+    "gluteus_medius": "gluteus medius muscle",
+    "gluteus_minimus": "gluteus minimus muscle",
+    "hip": "hip bone",
+    "femur": "femur",
+    "kidney_cyst": "renal cyst",
+}
+
 #: parts that read better singular ("vertebrae_L1" -> "L1 vertebra")
 _SINGULAR: Final = {"vertebrae": "vertebra", "ribs": "rib"}
 
@@ -37,6 +49,7 @@ _PART_OF: Final = {"lobe": "lung", "atrium": "heart", "ventricle": "heart"}
 
 _SIDE_RE: Final = re.compile(r"^(?P<base>.+?)_(?P<side>left|right)(?:_(?P<num>\d+))?$")
 _LEVEL_RE: Final = re.compile(r"^(?P<base>vertebrae|vertebra)_(?P<level>[CTLS]\d{1,2})$", re.IGNORECASE)
+_AT_LEVEL_RE: Final = re.compile(r"^(?P<base>[a-z_]+?)_(?P<level>[cdtls]\d{1,2})$")
 
 
 def ordinal(n: int) -> str:
@@ -65,6 +78,9 @@ def readable(label: str) -> str:
     m = _LEVEL_RE.match(key)
     if m:
         return f"{m.group('level').upper()} vertebra"
+    m = _AT_LEVEL_RE.match(key)
+    if m:  # spinal_cord_C3 -> spinal cord at the C3 level
+        return f"{readable(m.group('base'))} at the {m.group('level').upper()} level"
     m = _SIDE_RE.match(key)
     if m:
         base, side, num = m.group("base"), m.group("side"), m.group("num")
@@ -85,6 +101,8 @@ def readable(label: str) -> str:
 
 
 def _words(key: str) -> str:
+    if key in _BASES:
+        return _BASES[key]
     parts = [_SINGULAR.get(p, p) for p in key.split("_") if p]
     if parts[0] == "heart" and len(parts) == 2:
         return parts[1]

@@ -74,7 +74,7 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
             "errors": "errors.jsonl",
             "images": "images/",
         },
-        "config": cfg.model_dump(mode="json"),
+        "config": public_config(cfg),
     }
     (out / "manifest.json").write_text(dumps_pretty(manifest), encoding="utf-8")
     return manifest
@@ -84,3 +84,14 @@ def dumps_pretty(obj: Any) -> str:
     import json
 
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def public_config(cfg: BuildConfig) -> dict[str, Any]:
+    """The config as recorded in the manifest; DICOM series paths are redacted because
+    exported folders are often named after the patient."""
+    data: dict[str, Any] = cfg.model_dump(mode="json")
+    if data["source"].get("type") == "dicom":
+        for pair in data["source"]["pairs"]:
+            pair["series"] = "<redacted>"
+            pair["label"] = "<redacted>"
+    return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from medground.config import BuildConfig, parse_config
@@ -15,15 +16,16 @@ def demo_config(data_root: Path, planes: tuple[str, ...] = ("axial", "coronal"))
         "name": "medground-demo",
         "source": {"type": "nifti", "root": str(data_root), "dataset_json": "dataset.json"},
         "slicing": {"planes": list(planes), "mode": "max_area", "window": "abdomen"},
-        "regions": {"keep_whole": ["aorta"]},
         "queries": {"per_target": 2, "seed": 0},
     }
     return parse_config(raw, base_dir=data_root)
 
 
-def prepare_demo(out: Path, n_cases: int = 8, seed: int = 0) -> BuildConfig:
+def prepare_demo(out: Path, n_cases: int = 8, seed: int = 0, fresh: bool = False) -> BuildConfig:
     """Write the phantom volumes under ``out/phantom`` and return the demo config."""
     data_root = out / "phantom"
+    if fresh and data_root.exists():
+        shutil.rmtree(data_root)
     if not (data_root / "dataset.json").exists():
         write_phantom_dataset(data_root, n_cases=n_cases, seed=seed, orientations=DEMO_ORIENTATIONS)
     return demo_config(data_root)

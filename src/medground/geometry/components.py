@@ -11,7 +11,8 @@ _STRUCTURE = {4: ndimage.generate_binary_structure(2, 1), 8: ndimage.generate_bi
 
 def min_component_area(image_area: int, min_area_px: int, min_area_fraction: float) -> int:
     """Smallest component kept: the larger of an absolute and an image-relative floor."""
-    return max(int(min_area_px), int(np.ceil(min_area_fraction * image_area)))
+    # round first: 0.07 * 100 is 7.000000000000001 in floating point, and must give 7
+    return max(int(min_area_px), int(np.ceil(round(min_area_fraction * image_area, 6))))
 
 
 def split_components(

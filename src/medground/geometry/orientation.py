@@ -104,6 +104,6 @@ def square_pixel_shape(
 ) -> tuple[tuple[int, int], tuple[float, float]]:
     """Output shape and spacing that make pixels square at the finer of the two spacings."""
     fine = min(spacing)
-    rows = max(1, int(round(shape[0] * spacing[0] / fine)))
-    cols = max(1, int(round(shape[1] * spacing[1] / fine)))
+    rows = max(1, round(shape[0] * spacing[0] / fine))
+    cols = max(1, round(shape[1] * spacing[1] / fine))
     return (rows, cols), (shape[0] * spacing[0] / rows, shape[1] * spacing[1] / cols)

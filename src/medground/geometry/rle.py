@@ -18,4 +18,5 @@ def encode(mask: NDArray[np.bool_]) -> dict[str, Any]:
 def decode(rle: dict[str, Any]) -> NDArray[np.bool_]:
     counts = rle["counts"]
     obj = {"size": list(rle["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
-    return coco_mask.decode(obj).astype(bool)
+    decoded: NDArray[np.uint8] = coco_mask.decode(obj)
+    return decoded.astype(bool)

@@ -20,11 +20,18 @@ def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
         raise CaseError(p, "file not found", code="FILE_NOT_FOUND")
     try:
         img = nib.load(str(p))
+        if not isinstance(img, nib.spatialimages.SpatialImage):
+            raise CaseError(p, f"not a spatial image ({type(img).__name__})", code="UNREADABLE_FILE")
         data = np.asanyarray(img.dataobj)
         affine = np.asarray(img.affine, dtype=np.float64)
+    except CaseError:
+        raise
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise CaseError(p, f"truncated or corrupt compressed NIfTI ({exc})", code="CORRUPT_FILE") from exc
     except Exception as exc:  # nibabel raises many types for unreadable files
+        problem = _gzip_problem(p)
+        if problem:
+            raise CaseError(p, f"truncated or corrupt compressed NIfTI ({problem})", code="CORRUPT_FILE") from exc
         raise CaseError(p, f"cannot read NIfTI: {type(exc).__name__}: {exc}", code="UNREADABLE_FILE") from exc
     if data.ndim == 4:
         if data.shape[3] == 1:
@@ -42,3 +49,16 @@ def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
     if not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
         raise CaseError(p, "affine is singular or not finite", code="BAD_AFFINE")
     return Volume(data=data, affine=affine, path=str(p))
+
+
+def _gzip_problem(path: Path) -> str | None:
+    """Why a .gz file cannot be decompressed to its end, or None if it can (or is not gzip)."""
+    if not path.name.lower().endswith(".gz"):
+        return None
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -21,14 +21,14 @@ def _read_array(path: Path) -> NDArray[np.generic]:
             import tifffile
 
             return np.asarray(tifffile.imread(str(path)))
-        with Image.open(path) as im:
-            im.seek(0)  # first frame of animated GIF/TIFF
-            if im.mode == "P":
-                # palette images: masks keep palette indices, images become RGB
+        with Image.open(path) as opened:
+            opened.seek(0)  # first frame of animated GIF/TIFF
+            im: Image.Image = opened
+            if im.mode == "P":  # palette images: the palette indices are the values
                 return np.asarray(im)
-            if im.mode in ("RGBA", "LA", "CMYK", "YCbCr", "HSV", "LAB"):
-                im = im.convert("RGB") if im.mode != "LA" else im.convert("L")
-            if im.mode == "1":
+            if im.mode in ("RGBA", "CMYK", "YCbCr", "HSV", "LAB"):
+                im = im.convert("RGB")
+            elif im.mode in ("LA", "1"):
                 im = im.convert("L")
             return np.asarray(im)
     except CaseError:

@@ -27,7 +27,7 @@ class Volume:
 
     def canonical(self) -> Volume:
         data, affine = to_canonical(self.data, self.affine)
-        return Volume(data=data, affine=affine, path=self.path)
+        return Volume(data=data, affine=np.asarray(affine, dtype=np.float64), path=self.path)
 
 
 def check_same_grid(image: Volume, label: Volume) -> None:
@@ -70,4 +70,5 @@ def as_label_array(data: NDArray[np.generic], path: str) -> NDArray[np.int64]:
             "expected integer label ids",
             code="BAD_LABEL_MAP",
         )
-    return rounded.astype(np.int64)
+    out: NDArray[np.int64] = rounded.astype(np.int64)
+    return out

@@ -1,14 +1,18 @@
 """DICOM CT/MR series paired with a label volume.
 
-Patient identifiers from the DICOM header are used only to derive a salted pseudonym; a
-case id that would contain them is replaced by that pseudonym.
+DICOM exports often name folders after the patient, so this source never writes a series
+path anywhere: a case is named by the config's ``case`` or by a salted hash of its path, its
+patient id is a salted hash of the header's PatientID/PatientName, error records name the
+case's role ("series", "label") instead of the path, and the manifest redacts series paths.
+A configured case name that contains a header identifier is replaced by the pseudonym.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
 
 from medground.config import BuildConfig, DicomSource
+from medground.errors import CaseError
 from medground.io.dicom import load_dicom_series
 from medground.sources.base import CaseRef, Source, VolumeCase, load_label_names
 from medground.sources.volumes import load_volume, make_volume_case
@@ -21,27 +25,44 @@ class DicomSeriesSource(Source):
         self.root = src.root
 
     def case_refs(self) -> list[CaseRef]:
-        return [
-            CaseRef(
-                case_id=p.case or Path(p.series).name,
+        refs = []
+        for p in self.src.pairs:
+            digest = hashlib.sha256(f"{self.cfg.pseudonym_salt}:{p.series}".encode()).hexdigest()
+            refs.append(CaseRef(
+                case_id=p.case or f"series-{digest[:12]}",
                 files=(("series", str(self.root / p.series)), ("label", str(self.root / p.label))),
                 extra=(("label_names_key", p.label_names_key),) if p.label_names_key else (),
-            )
-            for p in self.src.pairs
-        ]
+            ))
+        return refs
 
     def load(self, ref: CaseRef) -> VolumeCase:
-        series = load_dicom_series(ref.file("series"))
-        label = load_volume(ref.file("label"))
-        key = ref.option("label_names_key") or self.src.label_names_key
-        names = load_label_names(self.src.label_names, self.root, key)
-        patient_key = series.patient_key or ref.case_id
-        case = make_volume_case(
-            self, ref, series.volume, label, names, self.src.modality or series.modality, patient_key
-        )
+        try:
+            series = load_dicom_series(ref.file("series"))
+        except CaseError as exc:
+            raise self._scrubbed(exc, ref, "series") from None
+        try:
+            label = load_volume(ref.file("label"))
+            key = ref.option("label_names_key") or self.src.label_names_key
+            names = load_label_names(self.src.label_names, self.root, key)
+            patient_key = series.patient_key or ref.case_id
+            case = make_volume_case(self, ref, series.volume, label, names,
+                                    self.src.modality or series.modality, patient_key)
+        except CaseError as exc:
+            raise self._scrubbed(exc, ref, "label") from None
         if _contains_identifier(ref.case_id, series.patient_key):
             case.info.case_id = case.info.patient_id
+        case.info.files = [f"{role} of {case.info.case_id}" for role, _ in ref.files]
+        for issue in case.issues:
+            issue.file = f"label of {case.info.case_id}"
         return case
+
+    def _scrubbed(self, exc: CaseError, ref: CaseRef, role: str) -> CaseError:
+        """The same error without any path that may carry a patient's name."""
+        message = exc.message
+        for _, path in ref.files:
+            for form in (path, str(self.root.joinpath(path).relative_to(self.root))):
+                message = message.replace(form, f"<{role}>")
+        return CaseError(f"{role} of {ref.case_id}", message, code=exc.code)
 
 
 def _contains_identifier(case_id: str, patient_key: str) -> bool:

@@ -34,6 +34,16 @@ class Folder2D(Source):
             raise CaseError(None, f"mask_mode {src.mask_mode} needs `label` (the structure's name)")
 
     def case_refs(self) -> list[CaseRef]:
+        if self.src.pairs:
+            return [
+                CaseRef(
+                    case_id=p.case or _stem(Path(p.image)),
+                    files=(("image", str(self.root / p.image)), ("mask", str(self.root / p.mask))),
+                )
+                for p in self.src.pairs
+            ]
+        if not self.src.images or not self.src.masks:
+            raise CaseError(None, "folder2d needs `images` and `masks` patterns, or `pairs`")
         images = sorted(p for p in self.root.glob(self.src.images) if p.is_file())
         refs = []
         for img in images:
@@ -103,7 +113,7 @@ def _binarize(mask: NDArray[np.generic], threshold: float | None) -> NDArray[np.
     if threshold is None:
         top = float(mask.max()) if mask.size else 0.0
         threshold = 0.5 if top <= 1 else 127.0 if mask.dtype == np.uint8 else top / 2
-    return np.asarray(mask > threshold)
+    return np.asarray(np.asarray(mask, dtype=np.float64) > threshold)
 
 
 def label_map_layers(

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from medground.config import BuildConfig, VolumeSource
+from medground.config import BuildConfig, VolumePair, VolumeSource
 from medground.errors import CaseError
 from medground.io.nifti import load_nifti
 from medground.io.volume import Volume, as_label_array, check_same_grid
@@ -58,7 +58,7 @@ class VolumePairs(Source):
                 self.dataset = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError) as exc:
                 raise CaseError(path, f"cannot read dataset.json: {exc}", code="BAD_DATASET_JSON") from exc
-        self._names_cache: dict[str | None, dict[int, str] | None] = {}
+        self._names_cache: dict[str, dict[int, str] | None] = {}
 
     # --- discovery -------------------------------------------------------------------------
     def case_refs(self) -> list[CaseRef]:
@@ -68,13 +68,9 @@ class VolumePairs(Source):
                 CaseRef(
                     case_id=p.case or volume_stem(p.image),
                     files=(("image", str(self.root / p.image)), ("label", str(self.root / p.label))),
-                    extra=tuple(
-                        (k, v)
-                        for k, v in (("label_names_key", p.label_names_key), ("modality", p.modality))
-                        if v is not None
-                    ),
+                    extra=(("pair", str(i)),),
                 )
-                for p in src.pairs
+                for i, p in enumerate(src.pairs)
             ]
         if src.images:
             if not src.labels:
@@ -107,19 +103,28 @@ class VolumePairs(Source):
         return refs
 
     # --- loading ---------------------------------------------------------------------------
-    def label_names(self, key: str | None) -> dict[int, str] | None:
-        if key not in self._names_cache:
-            if self.src.label_names is not None:
-                names = load_label_names(self.src.label_names, self.root, key)
+    def _pair(self, ref: CaseRef) -> VolumePair | None:
+        index = ref.option("pair")
+        return self.src.pairs[int(index)] if index is not None and self.src.pairs else None
+
+    def label_names(self, ref: CaseRef) -> dict[int, str] | None:
+        pair = self._pair(ref)
+        key = (pair.label_names_key if pair else None) or self.src.label_names_key
+        spec = pair.label_names if pair is not None and pair.label_names is not None else self.src.label_names
+        cache_key = f"{ref.option('pair') if pair and pair.label_names is not None else ''}|{key}"
+        if cache_key not in self._names_cache:
+            if spec is not None:
+                names = load_label_names(spec, self.root, key)
             elif "labels" in self.dataset:
                 names = parse_label_mapping(self.dataset["labels"], self.root / str(self.src.dataset_json))
             else:
                 names = None
-            self._names_cache[key] = names
-        return self._names_cache[key]
+            self._names_cache[cache_key] = names
+        return self._names_cache[cache_key]
 
     def modality(self, ref: CaseRef) -> str:
-        explicit = ref.option("modality") or self.src.modality
+        pair = self._pair(ref)
+        explicit = (pair.modality if pair else None) or self.src.modality
         if explicit:
             return explicit
         for key in ("modality", "channel_names"):
@@ -131,7 +136,7 @@ class VolumePairs(Source):
     def load(self, ref: CaseRef) -> VolumeCase:
         image = load_volume(ref.file("image"), channel=self.src.channel)
         label = load_volume(ref.file("label"))
-        names = self.label_names(ref.option("label_names_key") or self.src.label_names_key)
+        names = self.label_names(ref)
         return make_volume_case(self, ref, image, label, names, self.modality(ref), ref.case_id)
 
 

@@ -11,9 +11,8 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 
-from medground.sources.base import CaseInfo
 from medground.stages.regions import Regions
-from medground.types import Sample, Verdict, View
+from medground.types import CaseInfo, Sample, Verdict, View
 
 
 class Stage(ABC):

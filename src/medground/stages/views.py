@@ -51,7 +51,8 @@ def select_slices(
         for v in ids:
             column = areas[:, v]
             if column.max() >= cfg.min_area_px:
-                chosen.setdefault(int(np.argmax(column)), set()).add(v)
+                tied = np.flatnonzero(column == column.max())
+                chosen.setdefault(int(tied[(len(tied) - 1) // 2]), set()).add(v)  # middle tie
     else:
         for s in range(0, areas.shape[0], cfg.every_k):
             present = {v for v in ids if areas[s, v] >= cfg.min_area_px}
@@ -72,12 +73,12 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
         areas = slice_areas(labels, PLANE_AXIS[plane], n_ids)
         for index, target_ids in select_slices(areas, ids, cfg).items():
             counts[f"views/{plane}"] += 1
-            img = display_slice(image.data, plane, index).astype(np.float64)
+            img: NDArray[np.float64] = display_slice(image.data, plane, index).astype(np.float64)
             lab = display_slice(labels, plane, index)
             spacing = display_spacing(image.zooms, plane)
             if cfg.square_pixels and not np.isclose(spacing[0], spacing[1], rtol=1e-3):
                 shape, spacing = square_pixel_shape(img.shape, spacing)
-                img = _resize(img, shape, order=1)
+                img = _resize(img, shape, order=1).astype(np.float64)
                 lab = _resize(lab, shape, order=0)
             present = [int(v) for v in np.unique(lab) if v != 0 and v in case.label_names]
             yield View(

@@ -53,7 +53,7 @@ class TemplateSynthesizer(Synthesizer):
             same = np.flatnonzero(regions.label == label)
             phrase = readable(label)
             if len(same) > 1:
-                order = sorted(same, key=lambda j: (-int(regions.area[j]), int(j)))
+                order = sorted((int(j) for j in same), key=lambda j: (-int(regions.area[j]), j))
                 areas = [int(regions.area[j]) for j in order]
                 rank = order.index(i)
                 if areas.count(int(regions.area[i])) > 1:
