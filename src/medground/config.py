@@ -192,9 +192,10 @@ def expand_env(text: str) -> str:
         value = os.environ.get(m.group("name"))
         if value:
             return value
-        if m.group("default") is not None:
+        if m.group("default") is not None:  # like the shell's :- (unset or empty)
             return m.group("default")
-        raise ConfigError(f"environment variable {m.group('name')} is not set (use ${{VAR:-default}})")
+        state = "is empty" if value == "" else "is not set"
+        raise ConfigError(f"environment variable {m.group('name')} {state} (use ${{VAR:-default}})")
 
     return _ENV.sub(sub, text)
 

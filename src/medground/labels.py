@@ -103,7 +103,11 @@ def readable(label: str) -> str:
 def _words(key: str) -> str:
     if key in _BASES:
         return _BASES[key]
+    if key in _EXACT:
+        return _EXACT[key]
     parts = [_SINGULAR.get(p, p) for p in key.split("_") if p]
+    if not parts:
+        return key
     if parts[0] == "heart" and len(parts) == 2:
         return parts[1]
     return " ".join(parts)

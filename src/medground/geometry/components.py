@@ -38,6 +38,8 @@ def remove_specks(
     mask: NDArray[np.bool_], min_area: int, connectivity: int = 8
 ) -> tuple[NDArray[np.bool_], int]:
     """Drop components smaller than ``min_area``; return the cleaned mask and how many went."""
+    if connectivity not in _STRUCTURE:
+        raise ValueError(f"connectivity must be 4 or 8, got {connectivity}")
     if min_area <= 1:
         return mask, 0
     labelled, n = ndimage.label(mask, structure=_STRUCTURE[connectivity])

@@ -13,7 +13,9 @@ from medground.errors import CaseError
 _TIFF = {".tif", ".tiff"}
 
 
-def _read_array(path: Path) -> NDArray[np.generic]:
+def _read_array(path: Path, keep_palette: bool) -> NDArray[np.generic]:
+    """Pixels of a raster file; palette images give their indices only if ``keep_palette``
+    (label maps stored as palette PNGs), otherwise their colours."""
     if not path.is_file():
         raise CaseError(path, "file not found", code="FILE_NOT_FOUND")
     try:
@@ -24,9 +26,9 @@ def _read_array(path: Path) -> NDArray[np.generic]:
         with Image.open(path) as opened:
             opened.seek(0)  # first frame of animated GIF/TIFF
             im: Image.Image = opened
-            if im.mode == "P":  # palette images: the palette indices are the values
+            if im.mode in ("P", "PA") and keep_palette:
                 return np.asarray(im)
-            if im.mode in ("RGBA", "CMYK", "YCbCr", "HSV", "LAB"):
+            if im.mode in ("P", "PA", "RGBA", "CMYK", "YCbCr", "HSV", "LAB"):
                 im = im.convert("RGB")
             elif im.mode in ("LA", "1"):
                 im = im.convert("L")
@@ -40,7 +42,7 @@ def _read_array(path: Path) -> NDArray[np.generic]:
 def load_image(path: str | Path) -> NDArray[np.generic]:
     """An image as (H, W) grey or (H, W, 3) RGB, in its stored dtype."""
     p = Path(path)
-    arr = _read_array(p)
+    arr = _read_array(p, keep_palette=False)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim == 3 and arr.shape[2] == 4:
@@ -55,7 +57,7 @@ def load_image(path: str | Path) -> NDArray[np.generic]:
 def load_mask(path: str | Path) -> NDArray[np.generic]:
     """A mask or label map as a 2D array. RGB masks must be grey (R = G = B)."""
     p = Path(path)
-    arr = _read_array(p)
+    arr = _read_array(p, keep_palette=True)
     if arr.ndim == 3 and arr.shape[2] in (3, 4):
         rgb = arr[..., :3]
         if not _channels_equal(rgb, tolerance=8):
