@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -77,3 +78,10 @@ def test_demo_writes_dataset_and_says_where(tmp_path: Path) -> None:
     assert str(out / "samples.jsonl") in result.stdout
     rerun = runner.invoke(app, ["demo", "--out", str(out), "--cases", "2", "--overwrite", "-q"])
     assert rerun.exit_code == 0, rerun.output
+
+
+def test_demo_with_relative_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--out", "rel/demo", "--cases", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert read_manifest(tmp_path / "rel" / "demo")["cases"]["with_samples"] == 1

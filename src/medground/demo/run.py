@@ -12,6 +12,7 @@ DEMO_ORIENTATIONS = ("RAS", "LPS", "LAS", "PSR")
 
 
 def demo_config(data_root: Path, planes: tuple[str, ...] = ("axial", "coronal")) -> BuildConfig:
+    data_root = data_root.absolute()
     raw = {
         "name": "medground-demo",
         "source": {"type": "nifti", "root": str(data_root), "dataset_json": "dataset.json"},
