@@ -130,24 +130,12 @@ def test_load_image_shapes(
         ("rgba_grey.png", _png_rgba_grey, GREY),
         ("u16.tif", _tiff_16, GREY.astype(np.uint16) * 250),
         ("i16.png", _png_16, GREY.astype(np.uint16) * 200),
-    ],
-)
-def test_load_image_values_lossless(
-    tmp_path: Path, name: str, writer: Callable[[Path], None], expected: np.ndarray
-) -> None:
-    path = tmp_path / name
-    writer(path)
-    np.testing.assert_array_equal(load_image(path), expected)
-
-
-@pytest.mark.parametrize(
-    ("name", "writer", "expected"),
-    [
+        # palette images resolve to their colours / grey levels
         ("palette.png", _png_palette, np.array(PALETTE[:9], np.uint8).reshape(3, 3)[LABELS]),
         ("grey.gif", _gif, GREY),
     ],
 )
-def test_load_image_palette_resolved(
+def test_load_image_values_lossless(
     tmp_path: Path, name: str, writer: Callable[[Path], None], expected: np.ndarray
 ) -> None:
     path = tmp_path / name
