@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -81,8 +82,6 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
 
 
 def dumps_pretty(obj: Any) -> str:
-    import json
-
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -70,7 +70,7 @@ class Pipeline:
     def run_case(self, ref: CaseRef, out: Path) -> CaseResult:
         result = CaseResult(case=ref.case_id, status="empty")
         counts = result.counts
-        root: Path = getattr(self.source, "root", Path("/"))
+        root = self.source.root
         try:
             case = self.source.load(ref)
         except CaseError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -45,8 +46,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def safe_name(name: str) -> str:
     """A file-system-safe folder name; distinct inputs stay distinct."""
-    import hashlib
-
     clean = _UNSAFE.sub("_", name).strip("._") or "case"
     if clean != name:
         clean = f"{clean[:80]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"

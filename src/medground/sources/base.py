@@ -62,6 +62,7 @@ class Source(ABC):
     def __init__(self, cfg: BuildConfig) -> None:
         self.cfg = cfg
         self.name = cfg.dataset_name
+        self.root: Path = cfg.source.root  # error records give paths relative to it
 
     @abstractmethod
     def case_refs(self) -> list[CaseRef]:

@@ -22,7 +22,6 @@ class DicomSeriesSource(Source):
     def __init__(self, src: DicomSource, cfg: BuildConfig) -> None:
         super().__init__(cfg)
         self.src = src
-        self.root = src.root
 
     def case_refs(self) -> list[CaseRef]:
         refs = []

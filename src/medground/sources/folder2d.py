@@ -28,7 +28,6 @@ class Folder2D(Source):
     def __init__(self, src: Folder2DSource, cfg: BuildConfig) -> None:
         super().__init__(cfg)
         self.src = src
-        self.root = src.root
         self.names = load_label_names(src.label_names, self.root, src.label_names_key)
         if src.mask_mode in ("binary", "instance_map") and not src.label:
             raise CaseError(None, f"mask_mode {src.mask_mode} needs `label` (the structure's name)")

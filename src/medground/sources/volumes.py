@@ -50,7 +50,6 @@ class VolumePairs(Source):
     def __init__(self, src: VolumeSource, cfg: BuildConfig) -> None:
         super().__init__(cfg)
         self.src = src
-        self.root = src.root
         self.dataset: dict[str, Any] = {}
         if src.dataset_json:
             path = self.root / src.dataset_json
@@ -150,7 +149,7 @@ def make_volume_case(
     patient_key: str,
 ) -> VolumeCase:
     """Canonicalise image and label, check they share a grid, name the labels."""
-    root: Path = getattr(source, "root", Path("/"))
+    root = source.root
     original = image.axcodes
     ids = as_label_array(label.data, label.path)
     image_c = image.canonical()
