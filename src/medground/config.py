@@ -164,8 +164,21 @@ class RegionsConfig(Strict):
     exclude: list[str] = Field(default_factory=list, description="skip these labels (glob patterns)")
 
 
+Task = Literal["single", "disambiguation", "multi"]
+ALL_TASKS: tuple[Task, ...] = ("single", "disambiguation", "multi")
+
+
 class QueriesConfig(Strict):
-    per_target: int = Field(1, ge=1, le=20)
+    tasks: list[Task] = Field(
+        default_factory=lambda: list(ALL_TASKS),
+        description="single: a target alone of its kind; disambiguation: a target among "
+        "distractors of its kind; multi: one query for all regions of a kind",
+    )
+    per_target: int = Field(1, ge=1, le=20, description="queries per target (and per multi group)")
+    multi_max_targets: int = Field(
+        10, ge=2, description="multi-target queries only for kinds with at most this many "
+        "regions in a view",
+    )
     seed: int = 0
 
 

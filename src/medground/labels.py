@@ -39,6 +39,10 @@ _BASES: Final[dict[str, str]] = {
     "hip": "hip bone",
     "femur": "femur",
     "kidney_cyst": "renal cyst",
+    "lung_upper_lobe": "upper lung lobe",
+    "lung_middle_lobe": "middle lung lobe",
+    "lung_lower_lobe": "lower lung lobe",
+    "adrenal_gland": "adrenal gland",
 }
 
 #: parts that read better singular ("vertebrae_L1" -> "L1 vertebra")

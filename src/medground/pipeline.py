@@ -17,6 +17,7 @@ from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
 from medground.sources import make_source
 from medground.sources.base import CaseRef, Source, relative
 from medground.stages.base import Check, Synthesizer, ViewContext
+from medground.stages.cues import region_cues
 from medground.stages.regions import extract_regions
 from medground.stages.synth.template import TemplateSynthesizer
 from medground.stages.verify.format import FormatCheck
@@ -100,7 +101,7 @@ class Pipeline:
                 continue
             image_rel = f"images/{folder}/{view.name}.png"
             ctx = ViewContext(info=case.info, view=view, regions=regions, image_path=image_rel,
-                              counts=counts)
+                              counts=counts, cues=region_cues(view, regions, case.info.modality))
             samples = self.synthesizer.synthesize(ctx)
             if not samples:
                 counts["views_without_targets"] += 1

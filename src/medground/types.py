@@ -60,6 +60,7 @@ class View:
     spacing_mm: tuple[float, float] | None = None  # (row, column) pixel size on the PNG
     slice_position_mm: float | None = None
     targets: set[str] | None = None
+    midline_x: float | None = None  # the body's midline on this view (pixel-edge x), if lateral
 
     @property
     def height(self) -> int:
@@ -106,6 +107,7 @@ class Sample:
     query: str
     frame: dict[str, str] | None = None
     spacing_mm: list[float] | None = None
+    distractors: list[dict[str, Any]] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -134,6 +136,7 @@ class Sample:
             "task": self.task,
             "query": self.query,
             "targets": self.targets,
+            "distractors": self.distractors,
             "verdicts": [v.to_dict() for v in self.verdicts],
             "provenance": self.provenance,
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from medground.stages.regions import Regions
 from medground.types import CaseInfo, Sample, Verdict, View
@@ -55,6 +56,7 @@ class ViewContext:
     view: View
     regions: Regions
     image_path: str  # relative to the output folder
+    cues: list[dict[str, Any]] = field(default_factory=list)  # one per region
     counts: Counter[str] = field(default_factory=Counter)  # what was skipped, and why
 
 

@@ -19,6 +19,7 @@ from medground.geometry.orientation import (
     square_pixel_shape,
 )
 from medground.sources.base import ImageCase, LoadedCase, VolumeCase
+from medground.stages.cue_words import body_midline_x
 from medground.stages.intensity import image_to_uint8, to_uint8, window_range
 from medground.types import Layer, View
 
@@ -69,6 +70,7 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
     low, high = window_range(cfg.window, case.info.modality, image.data, cfg.percentiles)
     labels = np.asarray(label.data, dtype=np.int64)
     n_ids = int(labels.max()) + 1
+    midline_i = volume_midline(image.data, low, high)
     for plane in cfg.planes:
         areas = slice_areas(labels, PLANE_AXIS[plane], n_ids)
         for index, target_ids in select_slices(areas, ids, cfg).items():
@@ -76,6 +78,7 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
             img: NDArray[np.float64] = display_slice(image.data, plane, index).astype(np.float64)
             lab = display_slice(labels, plane, index)
             spacing = display_spacing(image.zooms, plane)
+            n_cols = img.shape[1]
             if cfg.square_pixels and not np.isclose(spacing[0], spacing[1], rtol=1e-3):
                 shape, spacing = square_pixel_shape(img.shape, spacing)
                 img = _resize(img, shape, order=1).astype(np.float64)
@@ -91,7 +94,23 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
                 spacing_mm=(round(spacing[0], 6), round(spacing[1], 6)),
                 slice_position_mm=round(slice_position_mm(image.affine, plane, index), 4),
                 targets={case.label_names[v] for v in target_ids},
+                midline_x=(None if midline_i is None or plane == "sagittal" else
+                           round((image.data.shape[0] - midline_i) * img.shape[1] / n_cols, 3)),
             )
+
+
+def volume_midline(data: NDArray[np.generic], low: float, high: float) -> float | None:
+    """The body's left-right midline of a canonical volume, as a voxel-edge coordinate along
+    axis 0: the median over axial slices of the body outline's centre. Whole axial
+    cross-sections are used because coronal slabs and partial slices often cut the body."""
+    n_i = data.shape[0]
+    centres = []
+    step = max(1, data.shape[2] // 24)  # two dozen slices are plenty
+    for k in range(0, data.shape[2], step):
+        x = body_midline_x(to_uint8(display_slice(data, "axial", k), low, high))
+        if x is not None:
+            centres.append(n_i - x)  # display column edge x <-> canonical edge n_i - x
+    return float(np.median(centres)) if centres else None
 
 
 def _resize(arr: NDArray[np.generic], shape: tuple[int, int], order: int) -> NDArray[np.generic]:

@@ -15,7 +15,8 @@ def stable_hash(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def target_record(ctx: ViewContext, i: int) -> dict[str, Any]:
+def distractor_record(ctx: ViewContext, i: int) -> dict[str, Any]:
+    """A region as the sample records it: label, box, area, centroid and cues (no mask)."""
     r = ctx.regions
     x1, y1, x2, y2 = (int(v) for v in r.xyxy[i])
     return {
@@ -25,8 +26,13 @@ def target_record(ctx: ViewContext, i: int) -> dict[str, Any]:
         "box": [x1, y1, x2, y2],
         "area": int(r.area[i]),
         "centroid": [round(float(r.centroid[i][0]), 3), round(float(r.centroid[i][1]), 3)],
-        "mask_rle": rle.encode(r.masks[i]),
+        "cues": ctx.cues[i] if ctx.cues else {},
     }
+
+
+def target_record(ctx: ViewContext, i: int) -> dict[str, Any]:
+    """A target: the distractor record plus its mask (COCO RLE)."""
+    return {**distractor_record(ctx, i), "mask_rle": rle.encode(ctx.regions.masks[i])}
 
 
 def new_sample(

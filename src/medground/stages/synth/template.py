@@ -1,40 +1,38 @@
-"""A minimal offline template synthesizer: one referring phrase per target.
+"""The offline template synthesizer: cue-grounded referring expressions for three tasks.
 
-It names the structure in readable words, and when a label has several instances in the
-view it tells them apart by size rank (instances are measured, never guessed).
+- ``single``: a target with no other region of its kind in the view; the query may add true
+  descriptors (shape, intensity, image region, patient side, a relation to a named structure).
+- ``disambiguation``: a target among distractors of its kind (same label, or the same structure
+  with another side or number); the query states a *minimal* set of attributes that selects
+  exactly the target, and the sample records the distractors.
+- ``multi``: one query for every region of a kind ("both kidneys", "all three lesions").
+
+Deterministic for a seed; no coordinates or digits are written (count words only).
 """
 
 from __future__ import annotations
 
 import random
-
-import numpy as np
+from collections import defaultdict
+from typing import Any
 
 from medground.config import QueriesConfig
-from medground.labels import ordinal, readable
+from medground.labels import readable
 from medground.stages.base import Synthesizer, ViewContext
-from medground.stages.synth.common import new_sample, stable_hash
+from medground.stages.synth import grammar
+from medground.stages.synth.common import distractor_record, new_sample, stable_hash
+from medground.stages.synth.describe import (
+    Candidate,
+    Description,
+    absolute_attributes,
+    kind_of,
+    minimal_descriptions,
+    select,
+)
+from medground.stages.synth.lexicon import image_nouns, is_finding
 from medground.types import Sample
 
-VERSION = "template-v0"
-
-_FORMS = (
-    "the {phrase}",
-    "Find the {phrase}.",
-    "Locate the {phrase}.",
-    "Where is the {phrase}?",
-    "Show the {phrase} in this image.",
-)
-
-
-def size_phrase(rank: int, count: int) -> str:
-    if count == 2:
-        return "larger" if rank == 0 else "smaller"
-    if rank == 0:
-        return "largest"
-    if rank == count - 1:
-        return "smallest"
-    return f"{ordinal(rank + 1)}-largest"
+VERSION = "template-v1"
 
 
 class TemplateSynthesizer(Synthesizer):
@@ -45,27 +43,116 @@ class TemplateSynthesizer(Synthesizer):
 
     def synthesize(self, ctx: ViewContext) -> list[Sample]:
         regions, view = ctx.regions, ctx.view
+        candidates = [
+            Candidate(key=f"{regions.label[i]}:{int(regions.instance[i])}",
+                      label=str(regions.label[i]), area=float(regions.area[i]),
+                      cx=float(regions.centroid[i][0]), cy=float(regions.centroid[i][1]),
+                      absolute=absolute_attributes(ctx.cues[i]))
+            for i in range(len(regions))
+        ]
+        kinds: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(candidates):
+            kinds[kind_of(c.label)].append(i)
         samples: list[Sample] = []
-        for i in range(len(regions)):
-            label = str(regions.label[i])
-            if view.targets is not None and label not in view.targets:
+        tasks = set(self.cfg.tasks)
+        for i, c in enumerate(candidates):
+            if view.targets is not None and c.label not in view.targets:
                 continue
-            same = np.flatnonzero(regions.label == label)
-            phrase = readable(label)
-            if len(same) > 1:
-                order = sorted((int(j) for j in same), key=lambda j: (-int(regions.area[j]), j))
-                areas = [int(regions.area[j]) for j in order]
-                rank = order.index(i)
-                if areas.count(int(regions.area[i])) > 1:
-                    # equal sizes: a size word would not single it out
-                    ctx.counts["targets_skipped/equal_size_instances"] += 1
+            group = kinds[kind_of(c.label)]
+            if len(group) == 1:
+                if "single" in tasks:
+                    samples += self._single(ctx, i)
+            elif "disambiguation" in tasks:
+                samples += self._disambiguation(ctx, i, group, candidates)
+        if "multi" in tasks:
+            for kind, group in sorted(kinds.items()):
+                if len(group) < 2 or (view.targets is not None and
+                                      not any(candidates[j].label in view.targets for j in group)):
                     continue
-                phrase = f"{size_phrase(rank, len(same))} {phrase}"
-            for q in range(self.cfg.per_target):
-                rng = random.Random(stable_hash(self.cfg.seed, ctx.info.case_id, view.name, label,
-                                                int(regions.instance[i]), q))
-                form_index = rng.randrange(len(_FORMS))
-                query = _FORMS[form_index].format(phrase=phrase)
-                provenance = {"synthesizer": VERSION, "template": f"form{form_index}"}
-                samples.append(new_sample(ctx, [i], "single", query, q, provenance))
+                if len(group) > self.cfg.multi_max_targets:
+                    ctx.counts["multi_skipped/too_many_instances"] += 1
+                    continue
+                samples += self._multi(ctx, kind, group)
         return samples
+
+    # --- tasks -----------------------------------------------------------------------------
+    def _rng(self, ctx: ViewContext, *key: object) -> random.Random:
+        return random.Random(stable_hash(self.cfg.seed, ctx.info.case_id, ctx.view.name, *key))
+
+    def _single(self, ctx: ViewContext, i: int) -> list[Sample]:
+        cues = ctx.cues[i]
+        label = str(ctx.regions.label[i])
+        absolute = sorted(absolute_attributes(cues), key=lambda a: (a.kind, a.value))
+        if not is_finding(label):  # anatomy: where it is, not how dense or what shape
+            absolute = [a for a in absolute if a.kind not in ("shape", "intensity")]
+        relations = [r for r in cues["relations"] if _unique_label(ctx, r["label"])]
+        host = next((r["label"] for r in relations if r["relation"] == "inside"), None)
+        out = []
+        for q in range(self.cfg.per_target):
+            rng = self._rng(ctx, label, int(ctx.regions.instance[i]), "single", q)
+            img = rng.choice(image_nouns(ctx.info.modality))
+            k = rng.choice((0, 1, 1, 2))
+            desc = Description(tuple(rng.sample(absolute, min(k, len(absolute)))), None)
+            extra = []
+            if relations and rng.random() < 0.45:
+                phrase = grammar.relation_phrase(rng.choice(relations), rng, img)
+                if phrase:
+                    extra.append(phrase)
+            noun = grammar.choose_noun(label, rng)
+            if host and is_finding(label) and noun == readable(label) and rng.random() < 0.5:
+                noun = f"{readable(host)} {noun}"  # "liver lesion"
+            np_ = grammar.noun_phrase(desc, noun, 1, ctx.view.frame, rng, extra, img)
+            text, w = grammar.sentence(np_.text, grammar.SINGLE_WRAPPERS, ctx.info.modality,
+                                       ctx.view.plane, rng, img, np_.has_post)
+            out.append(new_sample(ctx, [i], "single", text, q, self._provenance(
+                w, np_.parts + [f"relation:{e}" for e in extra], desc)))
+        return out
+
+    def _disambiguation(self, ctx: ViewContext, i: int, group: list[int],
+                        candidates: list[Candidate]) -> list[Sample]:
+        target = candidates[i]
+        same_name = [candidates[j] for j in group if candidates[j].label == target.label]
+        descriptions = minimal_descriptions(target, same_name, ctx.view.width, ctx.view.height)
+        if not descriptions:
+            ctx.counts["targets_skipped/no_unique_description"] += 1
+            return []
+        distractors = [j for j in group if j != i]
+        out = []
+        for q in range(self.cfg.per_target):
+            rng = self._rng(ctx, target.key, "disambiguation", q)
+            img = rng.choice(image_nouns(ctx.info.modality))
+            best = descriptions[: max(1, min(len(descriptions), 3))]
+            desc = best[q % len(best)] if q < len(best) else rng.choice(best)
+            remaining = select(same_name, desc.absolute, None, ctx.view.width, ctx.view.height)
+            np_ = grammar.noun_phrase(desc, grammar.choose_noun(target.label, rng),
+                                      len(remaining), ctx.view.frame, rng, img=img)
+            text, w = grammar.sentence(np_.text, grammar.SINGLE_WRAPPERS, ctx.info.modality,
+                                       ctx.view.plane, rng, img, np_.has_post)
+            sample = new_sample(ctx, [i], "disambiguation", text, q,
+                                self._provenance(w, np_.parts, desc))
+            sample.distractors = [distractor_record(ctx, j) for j in distractors]
+            out.append(sample)
+        return out
+
+    def _multi(self, ctx: ViewContext, kind: str, group: list[int]) -> list[Sample]:
+        labels = {str(ctx.regions.label[j]) for j in group}
+        noun = readable(next(iter(labels))) if len(labels) == 1 else readable(kind)
+        out = []
+        for q in range(self.cfg.per_target):
+            rng = self._rng(ctx, kind, "multi", q)
+            img = rng.choice(image_nouns(ctx.info.modality))
+            np_text = grammar.multi_phrase(noun, len(group), rng, img)
+            text, w = grammar.sentence(np_text, grammar.MULTI_WRAPPERS, ctx.info.modality,
+                                       ctx.view.plane, rng, img)
+            out.append(new_sample(ctx, sorted(group), "multi", text, q,
+                                  self._provenance(w, [f"multi:{np_text}"], None)))
+        return out
+
+    @staticmethod
+    def _provenance(wrapper: int, parts: list[str], desc: Description | None) -> dict[str, Any]:
+        return {"synthesizer": VERSION, "template": f"w{wrapper}", "phrases": parts,
+                "attributes": grammar.attr_list(desc.attrs) if desc else []}
+
+
+def _unique_label(ctx: ViewContext, label: str) -> bool:
+    return int((ctx.regions.label == label).sum()) == 1

@@ -1,0 +1,153 @@
+"""Per-region cues: size, shape, location, patient side, relations and intensity.
+
+Cues are measured on the saved 2D view (after reorientation and square-pixel resampling) and
+stored on every sample, so later stages (verification, the report, a VLM prompt) use exactly
+what the query was written from. Patient-frame cues exist only when the view has a frame
+derived from the affine; 2D sources get image-frame cues only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from medground.geometry.shape import shape_measures
+from medground.stages.cue_words import (
+    grid_cell,
+    grid_phrase,
+    intensity_word,
+    orientation_word,
+    position_word,
+    ring_contrast,
+    shape_word,
+    touches_border,
+)
+from medground.stages.regions import Regions
+from medground.types import View
+
+#: share of the body width within which a region counts as on the midline
+MIDLINE_BAND = 0.06
+#: share of a target inside another structure's filled mask for "inside"
+INSIDE_FRACTION = 0.9
+
+
+def _r(x: float, nd: int = 3) -> float:
+    return round(float(x), nd)
+
+
+def region_cues(view: View, regions: Regions, modality: str) -> list[dict[str, Any]]:
+    """One JSON-ready cue record per region, in region order."""
+    w, h = view.width, view.height
+    midline = view.midline_x if view.frame else None
+    pixel_mm = view.spacing_mm[0] * view.spacing_mm[1] if view.spacing_mm else None
+    filled = [ndimage.binary_fill_holes(m) for m in regions.masks]
+    out = []
+    for i in range(len(regions)):
+        mask = regions.masks[i]
+        cx, cy = (float(v) for v in regions.centroid[i])
+        box = [int(v) for v in regions.xyxy[i]]
+        m = shape_measures(mask)
+        rc = ring_contrast(view.image, mask)
+        row, col = grid_cell(cx, cy, w, h)
+        area = int(regions.area[i])
+        cue: dict[str, Any] = {
+            "size": {
+                "area_px": area,
+                "relative_area": _r(area / (w * h), 5),
+                "area_mm2": _r(area * pixel_mm, 2) if pixel_mm else None,
+                "eq_diameter_mm": _r(2 * math.sqrt(area * pixel_mm / math.pi), 2) if pixel_mm else None,
+            },
+            "shape": {
+                "elongation": _r(m.elongation), "circularity": _r(m.circularity),
+                "solidity": _r(m.solidity), "convexity": _r(m.convexity),
+                "orientation_deg": _r(m.orientation_deg, 1), "holes": m.holes, "parts": m.parts,
+                "word": shape_word(m), "orientation": orientation_word(m),
+            },
+            "location": {
+                "centroid": [_r(cx), _r(cy)],
+                "grid": [row, col], "grid_phrase": grid_phrase(row, col),
+                "position": position_word(cx, cy, box, w, h),
+                "touches_border": touches_border(box, w, h),
+                "patient_side": patient_side(cx, midline, view.frame, regions, i),
+            },
+            "intensity": {
+                "contrast": _r(rc.contrast) if rc else None,
+                "word": intensity_word(rc, modality),
+            },
+            "relations": relations(i, regions, filled, view.frame, midline),
+        }
+        out.append(cue)
+    return out
+
+
+def patient_side(
+    cx: float, midline: float | None, frame: dict[str, str] | None, regions: Regions, i: int
+) -> str | None:
+    """'left' / 'right' / 'midline' in the patient's frame, from the affine-derived frame and the
+    body midline; None without a frame or a lateral axis (sagittal views)."""
+    if not frame or frame["left"] not in ("R", "L") or midline is None:
+        return None
+    width = max(1.0, float(regions.masks[i].shape[1]))
+    if abs(cx - midline) <= MIDLINE_BAND * width:
+        return "midline"
+    on_image_left = cx < midline
+    side_letter = frame["left"] if on_image_left else frame["right"]
+    return "right" if side_letter == "R" else "left"
+
+
+def relations(
+    i: int, regions: Regions, filled: list[NDArray[np.bool_]], frame: dict[str, str] | None,
+    midline: float | None,
+) -> list[dict[str, str]]:
+    """Spatial relations of region ``i`` to each region of another label in the same view.
+
+    Directions are in the image frame (``above`` = smaller y) and, with a frame, also in the
+    patient's (``patient``: e.g. ``anterior``, ``right``); ``inside`` / ``adjacent`` from masks.
+    """
+    out: list[dict[str, str]] = []
+    me = regions.masks[i]
+    x1, y1, x2, y2 = (int(v) for v in regions.xyxy[i])
+    grown = ndimage.binary_dilation(me, iterations=2)
+    for j in range(len(regions)):
+        if j == i or regions.label[j] == regions.label[i]:
+            continue
+        ox1, oy1, ox2, oy2 = (int(v) for v in regions.xyxy[j])
+        near = x1 <= ox2 + 2 and ox1 <= x2 + 2 and y1 <= oy2 + 2 and oy1 <= y2 + 2
+        rel: dict[str, str] = {"label": str(regions.label[j]), "instance": str(int(regions.instance[j]))}
+        if near and (filled[j] & me).sum() >= INSIDE_FRACTION * me.sum():
+            rel["relation"] = "inside"
+        elif near and (grown & regions.masks[j]).any():
+            rel["relation"] = "adjacent"
+        elif y2 <= oy1:
+            rel["relation"] = "above"
+        elif y1 >= oy2:
+            rel["relation"] = "below"
+        elif x2 <= ox1:
+            rel["relation"] = "left_of"
+        elif x1 >= ox2:
+            rel["relation"] = "right_of"
+        else:
+            continue
+        if frame and rel["relation"] in ("above", "below", "left_of", "right_of"):
+            rel["patient"] = _patient_direction(rel["relation"], frame)
+        if midline is not None and frame and frame["left"] in ("R", "L"):
+            mine = abs(float(regions.centroid[i][0]) - midline)
+            theirs = abs(float(regions.centroid[j][0]) - midline)
+            same_side = (float(regions.centroid[i][0]) - midline) * (float(regions.centroid[j][0]) - midline) > 0
+            if same_side and abs(mine - theirs) > 0.1 * me.shape[1]:
+                rel["mediolateral"] = "medial" if mine < theirs else "lateral"
+        out.append(rel)
+    return out
+
+
+_SIDE_WORDS = {"R": "right", "L": "left", "A": "anterior", "P": "posterior", "S": "superior",
+               "I": "inferior"}
+
+
+def _patient_direction(relation: str, frame: dict[str, str]) -> str:
+    side = {"above": "top", "below": "bottom", "left_of": "left", "right_of": "right"}[relation]
+    return _SIDE_WORDS[frame[side]]

@@ -1,0 +1,151 @@
+"""Referring-expression content: which attributes single out a target among candidates.
+
+Candidates are the regions of the target's kind in the view (same label, or the same structure
+with another side or number: both kidneys, numbered ribs). A description is a set of absolute
+attributes plus at most one relative attribute (size, horizontal or vertical extreme), which is
+evaluated among the candidates the rest of the description leaves, as a superlative is read in
+English ("the larger left hip bone"). ``minimal_descriptions`` finds the smallest such sets that
+select exactly the target; ``select`` is the same semantics run backwards, for verification.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from medground.stages.synth.lexicon import ABSOLUTE_KINDS, RELATIVE_KINDS, Attr
+
+#: a relative claim needs this much separation to be visibly true
+SIZE_RATIO = 1.2
+POSITION_GAP = 0.05  # of the image width / height
+
+#: preference among equally small descriptions (lower first): size and position words read
+#: most naturally, then the patient's side, shape and intensity, then image regions
+PREFERENCE = {"size": 0.0, "hpos": 0.1, "vpos": 0.15, "side": 0.05, "shape": 0.2,
+              "intensity": 0.25, "grid": 0.3, "position": 0.35, "border": 0.4}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the description logic needs to know about one region."""
+
+    key: str  # "label:instance"
+    label: str
+    area: float
+    cx: float
+    cy: float
+    absolute: frozenset[Attr]
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Candidate:
+        """From a sample's target or distractor record (label, instance, area, cues)."""
+        cues = record["cues"]
+        cx, cy = cues["location"]["centroid"]
+        return cls(key=f"{record['label']}:{record['instance']}", label=record["label"],
+                   area=float(record["area"]), cx=float(cx), cy=float(cy),
+                   absolute=absolute_attributes(cues))
+
+
+def absolute_attributes(cues: dict[str, Any]) -> frozenset[Attr]:
+    loc, out = cues["location"], set()
+    if loc.get("patient_side") in ("left", "right"):
+        out.add(Attr("side", loc["patient_side"]))
+    if cues["shape"].get("word"):
+        out.add(Attr("shape", cues["shape"]["word"]))
+    if cues["intensity"].get("word"):
+        out.add(Attr("intensity", cues["intensity"]["word"]))
+    out.add(Attr("grid", loc["grid_phrase"]))
+    if loc.get("position"):
+        out.add(Attr("position", loc["position"]))
+    if loc.get("touches_border"):
+        out.add(Attr("border", "touching"))
+    return frozenset(out)
+
+
+_KIND_TOKENS = re.compile(r"^(left|right|\d+|[cdtls]\d{1,2})$", re.IGNORECASE)
+
+
+def kind_of(label: str) -> str:
+    """The structure a label names, without side and number: rib_left_7 -> rib."""
+    parts = [p for p in re.split(r"[_\s]+", label) if p and not _KIND_TOKENS.match(p)]
+    return "_".join(parts) or label
+
+
+def relative_value(c: Candidate, group: Sequence[Candidate], kind: str, width: int,
+                   height: int) -> str | None:
+    """'max' / 'min' when ``c`` is clearly the extreme of ``group`` for ``kind``, else None."""
+    others = [o for o in group if o.key != c.key]
+    if not others:
+        return None
+    if kind == "size":
+        if c.area >= SIZE_RATIO * max(o.area for o in others):
+            return "max"
+        if c.area * SIZE_RATIO <= min(o.area for o in others):
+            return "min"
+        return None
+    mine, theirs, gap = ((c.cx, [o.cx for o in others], POSITION_GAP * width) if kind == "hpos"
+                         else (c.cy, [o.cy for o in others], POSITION_GAP * height))
+    if mine + gap <= min(theirs):
+        return "min"
+    if mine - gap >= max(theirs):
+        return "max"
+    return None
+
+
+def select(candidates: Sequence[Candidate], absolute: Sequence[Attr], relative: Attr | None,
+           width: int, height: int) -> list[Candidate]:
+    """The candidates a description refers to."""
+    left = [c for c in candidates if all(a in c.absolute for a in absolute)]
+    if relative is None:
+        return left
+    return [c for c in left
+            if relative_value(c, left, relative.kind, width, height) == relative.value]
+
+
+@dataclass(frozen=True)
+class Description:
+    absolute: tuple[Attr, ...]
+    relative: Attr | None
+
+    @property
+    def attrs(self) -> tuple[Attr, ...]:
+        return (*self.absolute, *((self.relative,) if self.relative else ()))
+
+    @property
+    def cost(self) -> float:
+        return len(self.attrs) + sum(PREFERENCE[a.kind] for a in self.attrs) / 10
+
+
+def minimal_descriptions(target: Candidate, same_name: Sequence[Candidate], width: int,
+                         height: int, max_attrs: int = 3) -> list[Description]:
+    """All smallest descriptions that select exactly ``target`` among ``same_name`` (the
+    candidates its noun also fits), cheapest first; empty when none exists.
+
+    A relative value qualified by its margin is unique by construction (if the target is 1.2x
+    larger than every other, no other can be), so each attribute combination costs one pass.
+    """
+    found: list[Description] = []
+    abs_attrs = sorted(target.absolute, key=lambda a: (PREFERENCE[a.kind], a.value))
+    for size in range(0, max_attrs + 1):
+        for n_abs in (size, size - 1):
+            if n_abs < 0:
+                continue
+            for combo in itertools.combinations(abs_attrs, n_abs):
+                left = [c for c in same_name if all(a in c.absolute for a in combo)]
+                if n_abs == size:
+                    if len(left) == 1:
+                        found.append(Description(tuple(combo), None))
+                    continue
+                for kind in RELATIVE_KINDS:
+                    value = relative_value(target, left, kind, width, height)
+                    if value is not None:
+                        found.append(Description(tuple(combo), Attr(kind, value)))
+        if found:
+            return sorted(found, key=lambda d: (d.cost, [(a.kind, a.value) for a in d.attrs]))
+    return []
+
+
+assert set(PREFERENCE) == set(RELATIVE_KINDS) | set(ABSOLUTE_KINDS)

@@ -1,0 +1,283 @@
+"""The one vocabulary of the template grammar, used to write queries *and* to read them back.
+
+An attribute is a ``(kind, value)`` pair that a query may state about its target:
+
+- relative, among the candidates that the rest of the description leaves: ``size``
+  (``max``/``min``), ``hpos`` (``min`` = image left, ``max`` = image right), ``vpos``
+  (``min`` = image top, ``max`` = image bottom);
+- absolute: ``grid`` (``"upper left"`` ...), ``shape``, ``intensity``, ``side`` (patient side,
+  from the affine), ``position`` (``central``/``peripheral``), ``border`` (``touching``).
+
+Every phrase says which frame it uses: image-frame phrases contain "image"; patient-frame ones
+say "patient's" or use anatomical directions (anterior, superior, ...), which exist only when the
+view has a frame derived from the affine.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from medground.labels import readable
+from medground.stages.cue_words import GRID_COLS, GRID_ROWS, grid_phrase
+
+RELATIVE_KINDS: Final = ("size", "hpos", "vpos")
+ABSOLUTE_KINDS: Final = ("side", "shape", "intensity", "grid", "position", "border")
+
+_DIRECTION_WORDS: Final = {"R": "right", "L": "left", "A": "anterior", "P": "posterior",
+                           "S": "superior", "I": "inferior"}
+
+
+#: words for "the image" by modality; an image-frame phrase always names one of them
+IMAGE_NOUNS: Final[dict[str, tuple[str, ...]]] = {
+    "CT": ("image", "slice", "scan", "section", "view"),
+    "MR": ("image", "slice", "scan", "section", "view"),
+    "endoscopy": ("image", "frame", "view"),
+    "dermoscopy": ("image", "photo", "view"),
+    "microscopy": ("image", "field", "view"),
+}
+DEFAULT_IMAGE_NOUNS: Final = ("image", "picture", "view")
+ALL_IMAGE_NOUNS: Final = tuple(sorted({n for ns in IMAGE_NOUNS.values() for n in ns}
+                                      | set(DEFAULT_IMAGE_NOUNS)))
+
+
+def image_nouns(modality: str) -> tuple[str, ...]:
+    return IMAGE_NOUNS.get(modality) or IMAGE_NOUNS.get(modality.upper()) or DEFAULT_IMAGE_NOUNS
+
+
+@dataclass(frozen=True)
+class Attr:
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A surface form: ``pre`` goes before the noun, ``post`` after it; ``{n}`` is a count word
+    and ``{nouns}`` the plural noun (for "the larger of the two polyps")."""
+
+    text: str
+    slot: str  # "pre" | "post" | "frame" (whole noun phrase pattern with {noun}/{nouns})
+    frame: str  # "image" | "patient" | "none"
+
+
+# --- relative attributes ------------------------------------------------------------------
+def relative_phrases(attr: Attr, n: int, frame: dict[str, str] | None) -> list[Phrase]:
+    """Phrases stating a relative attribute among ``n`` candidates (2 = comparative)."""
+    two = n == 2
+    if attr.kind == "size":
+        if attr.value == "max":
+            return ([Phrase("larger", "pre", "none"), Phrase("bigger", "pre", "none"),
+                     Phrase("the larger of the two {nouns}", "frame", "none"),
+                     Phrase("the bigger of the two {nouns}", "frame", "none")] if two else
+                    [Phrase("largest", "pre", "none"), Phrase("biggest", "pre", "none"),
+                     Phrase("the largest of the {n} {nouns}", "frame", "none"),
+                     Phrase("the biggest of the {n} {nouns}", "frame", "none")])
+        return ([Phrase("smaller", "pre", "none"),
+                 Phrase("the smaller of the two {nouns}", "frame", "none"),
+                 Phrase("the lesser of the two {nouns}", "frame", "none")] if two else
+                [Phrase("smallest", "pre", "none"),
+                 Phrase("the smallest of the {n} {nouns}", "frame", "none")])
+    side = "left" if attr.kind == "hpos" and attr.value == "min" else (
+        "right" if attr.kind == "hpos" else ("top" if attr.value == "min" else "bottom"))
+    out = _image_position_phrases(side, two)
+    if frame:
+        out += _patient_position_phrases(_DIRECTION_WORDS[frame[side]], two)
+    return out
+
+
+def _image_position_phrases(side: str, two: bool) -> list[Phrase]:
+    edge = {"left": "left", "right": "right", "top": "top", "bottom": "bottom"}[side]
+    if side in ("left", "right"):
+        if two:
+            return [Phrase(f"further to the {side} in the {{img}}", "post", "image"),
+                    Phrase(f"on the {side}-hand side of the {{img}}", "post", "image"),
+                    Phrase(f"closer to the {edge} edge of the {{img}}", "post", "image"),
+                    Phrase(f"nearer the {{img}}'s {edge} edge", "post", "image")]
+        return [Phrase(f"{side}-most", "pre", "image"),
+                Phrase(f"closest to the {edge} edge of the {{img}}", "post", "image"),
+                Phrase(f"furthest to the {side} in the {{img}}", "post", "image"),
+                Phrase(f"nearest the {{img}}'s {edge} edge", "post", "image")]
+    word = "upper" if side == "top" else "lower"
+    if two:
+        return [Phrase(f"{'higher' if side == 'top' else 'lower'} in the {{img}}", "post", "image"),
+                Phrase(f"closer to the {side} of the {{img}}", "post", "image"),
+                Phrase(f"nearer the {{img}}'s {edge} edge", "post", "image")]
+    return [Phrase(f"{word}-most", "pre", "image"),
+            Phrase(f"closest to the {side} of the {{img}}", "post", "image"),
+            Phrase(f"nearest the {{img}}'s {edge} edge", "post", "image")]
+
+
+def _patient_position_phrases(direction: str, two: bool) -> list[Phrase]:
+    if direction in ("left", "right"):
+        if two:
+            return [Phrase(f"further toward the patient's {direction}", "post", "patient"),
+                    Phrase(f"more to the patient's {direction}", "post", "patient")]
+        return [Phrase(f"furthest toward the patient's {direction}", "post", "patient"),
+                Phrase(f"most to the patient's {direction}", "post", "patient")]
+    alias = {"superior": "cranial", "inferior": "caudal", "anterior": "ventral",
+             "posterior": "dorsal"}.get(direction)
+    degree = "more" if two else "most"
+    out = [Phrase(f"{degree} {direction}", "pre", "patient")]
+    if alias:
+        out.append(Phrase(f"{degree} {alias}", "pre", "patient"))
+    return out
+
+
+# --- absolute attributes ------------------------------------------------------------------
+SHAPE_ADJECTIVES: Final[dict[str, tuple[str, ...]]] = {
+    "round": ("round", "rounded"),
+    "oval": ("oval", "ovoid"),
+    "elongated": ("elongated", "oblong"),
+    "lobulated": ("lobulated",),
+    "irregular": ("irregular", "irregularly shaped"),
+    "crescent-shaped": ("crescent-shaped",),
+    "ring-shaped": ("ring-shaped", "annular"),
+}
+
+INTENSITY_ADJECTIVES: Final[dict[str, tuple[str, ...]]] = {
+    "hypodense": ("hypodense", "low-attenuation"),
+    "hyperdense": ("hyperdense", "high-attenuation"),
+    "hypointense": ("hypointense",),
+    "hyperintense": ("hyperintense",),
+    "dark": ("dark", "darker-looking"),
+    "bright": ("bright", "brighter-looking"),
+}
+
+
+def absolute_phrases(attr: Attr) -> list[Phrase]:
+    v = attr.value
+    if attr.kind == "shape":
+        return [Phrase(a, "pre", "none") for a in SHAPE_ADJECTIVES[v]]
+    if attr.kind == "intensity":
+        return [Phrase(a, "pre", "none") for a in INTENSITY_ADJECTIVES[v]]
+    if attr.kind == "grid":
+        if v == "center":
+            return [Phrase("in the center of the {img}", "post", "image"),
+                    Phrase("in the {img}'s central region", "post", "image"),
+                    Phrase("in the middle of the {img}", "post", "image")]
+        top = v.replace("upper", "top").replace("lower", "bottom")
+        return [Phrase(f"in the {v} of the {{img}}", "post", "image"),
+                Phrase(f"in the {{img}}'s {v} region", "post", "image"),
+                Phrase(f"in the {top} part of the {{img}}", "post", "image"),
+                Phrase(f"toward the {{img}}'s {v}", "post", "image")]
+    if attr.kind == "side":
+        return [Phrase(f"on the patient's {v} side", "post", "patient"),
+                Phrase(f"in the patient's {v} half", "post", "patient"),
+                Phrase(f"on the {v} side of the patient", "post", "patient")]
+    if attr.kind == "position":
+        if v == "central":
+            return [Phrase("near the center of the {img}", "post", "image"),
+                    Phrase("centrally placed in the {img}", "post", "image"),
+                    Phrase("close to the {img} center", "post", "image")]
+        return [Phrase("toward the periphery of the {img}", "post", "image"),
+                Phrase("near the {img} periphery", "post", "image")]
+    if attr.kind == "border":
+        return [Phrase("touching the {img} border", "post", "image"),
+                Phrase("cut off by the edge of the {img}", "post", "image"),
+                Phrase("reaching the edge of the {img}", "post", "image")]
+    raise ValueError(f"unknown attribute kind {attr.kind!r}")
+
+
+# --- nouns ----------------------------------------------------------------------------------
+def noun_forms(label: str) -> list[str]:
+    """Every noun phrase the grammar may use for a label, singular and plural."""
+    forms = [readable(label), *NOUN_SYNONYMS.get(label, ())]
+    return forms + [plural(f) for f in forms]
+
+
+#: extra names per label (all must remain true of the structure); the readable name comes first
+NOUN_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
+    "polyp": ("polypoid lesion",),
+    "skin_lesion": ("pigmented lesion", "skin lesion"),
+    "nucleus": ("cell nucleus",),
+    "lesion": ("focal lesion",),
+}
+
+#: labels that name focal findings: density / signal and shape words describe them clinically
+#: ("hypodense lesion"); for anatomy the grammar uses location and relations instead
+FINDING_PATTERNS: Final = ("*lesion*", "*tumo*", "*nodule*", "*cyst*", "*polyp*", "*mass*",
+                           "*metasta*", "*nucle*", "*cell*", "*calcification*", "*hemorrhage*")
+
+
+def is_finding(label: str) -> bool:
+    return any(fnmatch.fnmatchcase(label.lower(), p) for p in FINDING_PATTERNS)
+
+_IRREGULAR_PLURALS: Final = {"vertebra": "vertebrae", "nucleus": "nuclei", "atrium": "atria",
+                             "metastasis": "metastases", "femur": "femurs", "lumen": "lumina",
+                             "spinae": "spinae", "bowel": "bowel"}
+
+COUNT_WORDS: Final = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                      "nine", "ten", "eleven", "twelve")
+
+
+def plural(noun: str) -> str:
+    """Plural of a noun phrase: the head is the last word, or the word before ' of '."""
+    if " of " in noun:
+        head, rest = noun.split(" of ", 1)
+        return f"{plural(head)} of {rest}"
+    words = noun.split(" ")
+    last = words[-1]
+    if last in _IRREGULAR_PLURALS:
+        words[-1] = _IRREGULAR_PLURALS[last]
+    elif last.endswith(("s", "x", "ch", "sh")):
+        words[-1] = last + "es"
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        words[-1] = last[:-1] + "ies"
+    else:
+        words[-1] = last + "s"
+    return " ".join(words)
+
+
+def count_word(n: int) -> str | None:
+    return COUNT_WORDS[n] if 0 <= n < len(COUNT_WORDS) else None
+
+
+def article(word: str) -> str:
+    return "an" if re.match(r"[aeiou]", word) and not word.startswith(("uni", "eu")) else "a"
+
+
+# --- parsing ----------------------------------------------------------------------------------
+def phrase_table(frame: dict[str, str] | None) -> list[tuple[str, Attr]]:
+    """Every attribute phrase for a view's frame, longest first (for greedy matching)."""
+    table: list[tuple[str, Attr]] = []
+    for kind in RELATIVE_KINDS:
+        for value in ("min", "max"):
+            attr = Attr(kind, value)
+            for n in (2, 3):
+                for p in relative_phrases(attr, n, frame):
+                    text = p.text
+                    if p.slot == "frame":  # "the larger of the two {nouns}" -> "larger of the"
+                        text = text.split("{")[0].replace("the ", "", 1).strip()
+                        text = text.rsplit(" ", 1)[0] if text.endswith((" the", " two")) else text
+                    table.append((text, attr))
+    absolute = [Attr("shape", v) for v in SHAPE_ADJECTIVES]
+    absolute += [Attr("intensity", v) for v in INTENSITY_ADJECTIVES]
+    absolute += [Attr("grid", grid_phrase(r, c)) for r in GRID_ROWS for c in GRID_COLS]
+    absolute += [Attr("side", "left"), Attr("side", "right"), Attr("position", "central"),
+                 Attr("position", "peripheral"), Attr("border", "touching")]
+    for attr in absolute:
+        for p in absolute_phrases(attr):
+            table.append((p.text, attr))
+    table = [(text.replace("{img}", img), attr) for text, attr in table for img in ALL_IMAGE_NOUNS]
+    seen: dict[str, Attr] = {}
+    for text, attr in table:
+        if text in seen and seen[text] != attr:
+            raise AssertionError(f"phrase {text!r} means both {seen[text]} and {attr}")
+        seen[text] = attr
+    return sorted(seen.items(), key=lambda kv: -len(kv[0]))
+
+
+def find_attributes(query: str, frame: dict[str, str] | None) -> list[Attr]:
+    """Attributes stated in a query, by greedy longest-first phrase matching on word bounds."""
+    text = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower()) + " "
+    text = re.sub(r"\s+", " ", text)
+    found: list[Attr] = []
+    for phrase, attr in phrase_table(frame):
+        needle = f" {phrase} "
+        while needle in text:
+            found.append(attr)
+            text = text.replace(needle, " | ", 1)
+    return found

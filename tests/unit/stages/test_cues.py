@@ -1,0 +1,87 @@
+"""Cues on hand-made views: patient side from the frame (never from a 2D image), relations."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from medground.config import RegionsConfig
+from medground.geometry.orientation import FRAMES
+from medground.stages.cues import region_cues
+from medground.stages.regions import extract_regions
+from medground.types import Layer, View
+
+H, W = 120, 160
+
+
+def disc(cy: float, cx: float, r: float) -> np.ndarray:
+    yy, xx = np.mgrid[:H, :W]
+    return (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+
+
+def view(layers: list[Layer], frame: dict[str, str] | None, midline: float | None = None) -> View:
+    image = np.zeros((H, W), np.uint8)
+    for ly in layers:
+        image[ly.mask] = 200 if ly.label == "organ" else 120
+    return View(case_id="c", plane="axial" if frame else "image", slice_index=0, image=image,
+                layers=layers, frame=frame, midline_x=midline, spacing_mm=(1.0, 1.0))
+
+
+def cues_by_label(v: View) -> dict[str, dict]:
+    regions = extract_regions(v, RegionsConfig(keep_whole=[]), Counter())
+    cues = region_cues(v, regions, "CT")
+    return {str(regions.label[i]): cues[i] for i in range(len(regions))}
+
+
+@pytest.mark.parametrize(("frame", "cx", "side"), [
+    (FRAMES["axial"], 40, "right"),    # image left = patient right
+    (FRAMES["axial"], 120, "left"),
+    (FRAMES["coronal"], 40, "right"),
+    (FRAMES["axial"], 81, "midline"),
+    ({"left": "L", "right": "R", "top": "A", "bottom": "P"}, 40, "left"),  # a flipped frame
+])
+def test_patient_side_from_frame_and_midline(frame: dict[str, str], cx: float, side: str) -> None:
+    v = view([Layer("organ", disc(60, cx, 10))], frame, midline=80.0)
+    assert cues_by_label(v)["organ"]["location"]["patient_side"] == side
+
+
+@pytest.mark.parametrize(("frame", "midline"), [(None, 80.0), (FRAMES["sagittal"], 80.0),
+                                                 (FRAMES["axial"], None)])
+def test_no_patient_side_without_frame_lateral_axis_or_midline(
+    frame: dict[str, str] | None, midline: float | None
+) -> None:
+    v = view([Layer("organ", disc(60, 40, 10))], frame, midline)
+    assert cues_by_label(v)["organ"]["location"]["patient_side"] is None
+
+
+def test_relations_inside_adjacent_and_directions() -> None:
+    liver = disc(60, 50, 30)
+    layers = [Layer("organ", liver), Layer("lesion", disc(60, 50, 5)),
+              Layer("spleen", disc(60, 91, 10)),  # touches the organ's edge
+              Layer("node", disc(10, 140, 4))]
+    cues = cues_by_label(view(layers, FRAMES["axial"], midline=80.0))
+    rel = {r["label"]: r for r in cues["lesion"]["relations"]}
+    assert rel["organ"]["relation"] == "inside"
+    assert {r["label"]: r["relation"] for r in cues["spleen"]["relations"]}["organ"] == "adjacent"
+    node = {r["label"]: r for r in cues["node"]["relations"]}["organ"]
+    assert node["relation"] == "above" and node["patient"] == "anterior"
+
+
+def test_image_only_relations_on_2d_views() -> None:
+    layers = [Layer("organ", disc(90, 50, 10)), Layer("node", disc(20, 50, 5))]
+    rel = cues_by_label(view(layers, None))["node"]["relations"][0]
+    assert rel["relation"] == "above" and "patient" not in rel and "mediolateral" not in rel
+
+
+def test_size_shape_intensity_and_location() -> None:
+    v = view([Layer("lesion", disc(20, 25, 8))], None)
+    v.image[:] = 200
+    v.image[disc(20, 25, 8)] = 60
+    c = cues_by_label(v)["lesion"]
+    assert c["shape"]["word"] == "round"
+    assert c["intensity"]["word"] == "hypodense"
+    assert c["location"]["grid_phrase"] == "upper left"
+    assert c["size"]["area_mm2"] == c["size"]["area_px"]  # 1 mm pixels
+    assert c["size"]["eq_diameter_mm"] == pytest.approx(16, abs=0.5)
