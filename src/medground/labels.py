@@ -64,6 +64,12 @@ def ordinal(n: int) -> str:
     return {1: f"{n}st", 2: f"{n}nd", 3: f"{n}rd"}.get(n % 10, f"{n}th")
 
 
+def is_level_label(label: str) -> bool:
+    """True for labels of a structure at a vertebral level, such as ``spinal_cord_C3``."""
+    key = label.strip().lower()
+    return bool(_AT_LEVEL_RE.match(key)) and not _LEVEL_RE.match(key)
+
+
 def patient_side(label: str) -> str | None:
     """'left' / 'right' when the label name states the patient's side, else None."""
     tokens = re.split(r"[_\s\-]+", label.lower())

@@ -17,9 +17,24 @@ from medground.demo.phantom import LABELS, Phantom, make_phantom, write_phantom_
 from medground.geometry.orientation import display_slice, to_canonical
 
 ORIENTATIONS = ("RAS", "LPS", "LAS", "PSR", "SLP")
-RIGHT_SIDE = ("liver", "kidney_right")
-LEFT_SIDE = ("spleen", "kidney_left")
+RIGHT_SIDE = (
+    "liver",
+    "kidney_right",
+    "gallbladder",
+    "adrenal_gland_right",
+    "iliopsoas_right",
+    "inferior_vena_cava",
+)
+LEFT_SIDE = (
+    "spleen",
+    "kidney_left",
+    "stomach",
+    "adrenal_gland_left",
+    "iliopsoas_left",
+    "kidney_cyst_left",
+)
 MIDLINE = ("aorta", "vertebra")
+CROSSING = ("pancreas",)  # from right of the midline across to the spleen
 ID = {name: lid for lid, name in LABELS.items()}
 
 
@@ -34,6 +49,18 @@ def _canonical(ph: Phantom) -> tuple[NDArray[np.generic], NDArray[np.generic]]:
     return image, label
 
 
+def _world(ph: Phantom, name: str) -> NDArray[np.float64]:
+    """World (RAS+, mm) coordinates of every voxel of ``name``, one row each."""
+    vox = np.argwhere(ph.label == ID[name]).astype(np.float64)
+    return np.asarray(vox @ ph.affine[:3, :3].T + ph.affine[:3, 3], dtype=np.float64)
+
+
+def _axial_slices(label: NDArray[np.generic], *names: str) -> list[NDArray[np.generic]]:
+    """Axial display slices (canonical ``label``) that hold every one of ``names``."""
+    ks = np.flatnonzero(np.all([(label == ID[n]).any(axis=(0, 1)) for n in names], axis=0)).tolist()
+    return [display_slice(label, "axial", k) for k in ks]
+
+
 def test_labels_and_dtypes() -> None:
     ph = _phantom(0, "RAS")
     assert ph.labels == {
@@ -44,12 +71,21 @@ def test_labels_and_dtypes() -> None:
         5: "vertebra",
         6: "aorta",
         7: "lesion",
+        8: "gallbladder",
+        9: "pancreas",
+        10: "stomach",
+        11: "adrenal_gland_right",
+        12: "adrenal_gland_left",
+        13: "iliopsoas_right",
+        14: "iliopsoas_left",
+        15: "inferior_vena_cava",
+        16: "kidney_cyst_left",
     }
     assert ph.image.dtype == np.int16
     assert ph.label.dtype == np.uint8
     assert ph.affine.shape == (4, 4) and ph.affine.dtype == np.float64
     assert ph.image.shape == ph.label.shape == (96, 80, 40)
-    assert set(np.unique(ph.label).tolist()) == set(range(8))
+    assert set(np.unique(ph.label).tolist()) == set(range(17))
     # the volume is centred near world 0
     centre = ph.affine @ np.array([*((np.array(ph.image.shape) - 1) / 2.0), 1.0])
     assert np.allclose(centre[:3], 0.0, atol=1e-6)
@@ -63,6 +99,13 @@ def test_hounsfield_values_are_plausible() -> None:
     assert med["vertebra"] > 400
     assert 120 < med["aorta"] < 280
     assert float(np.median(ph.image[0, 0, :])) < -900  # corner: air
+    assert med["gallbladder"] < 25 and med["kidney_cyst_left"] < min(15, med["kidney_left"] - 8)
+    assert 20 < med["pancreas"] < 60 and 0 < med["adrenal_gland_right"] < 50  # partial volume
+    assert 35 < med["iliopsoas_left"] < 65 and 35 < med["iliopsoas_right"] < 65
+    assert 110 < med["inferior_vena_cava"] < med["aorta"]
+    stomach = ph.image[ph.label == ID["stomach"]]
+    assert 0.05 < float((stomach < -500).mean()) < 0.6  # some gas in the lumen
+    assert float(((stomach > -50) & (stomach < 80)).mean()) > 0.3  # wall and fluid
 
 
 @pytest.mark.parametrize("orientation", ORIENTATIONS)
@@ -84,15 +127,18 @@ def test_world_side_of_organs(orientation: str) -> None:
     for name in (*RIGHT_SIDE, *LEFT_SIDE):
         vox = np.argwhere(ph.label == ID[name]).mean(axis=0)
         x = (ph.affine @ np.array([*vox, 1.0]))[0]
-        assert (x > 20) if name in RIGHT_SIDE else (x < -20), (name, x)
+        assert (x > 15) if name in RIGHT_SIDE else (x < -15), (name, x)
+
+
+def test_every_structure_has_a_side() -> None:
+    assert {*RIGHT_SIDE, *LEFT_SIDE, *MIDLINE, *CROSSING, "lesion"} == set(ID)
 
 
 @pytest.mark.parametrize("orientation", ORIENTATIONS)
 def test_axial_display_sides(orientation: str) -> None:
     _, label = _canonical(_phantom(0, orientation))
-    for name, lid in ID.items():
-        if name == "lesion":
-            continue
+    for name in (*RIGHT_SIDE, *LEFT_SIDE, *MIDLINE):
+        lid = ID[name]
         areas = (label == lid).sum(axis=(0, 1))
         k = int(np.argmax(areas))
         sl = display_slice(label, "axial", k)
@@ -105,6 +151,29 @@ def test_axial_display_sides(orientation: str) -> None:
         else:
             assert abs(col - width / 2) < 0.1 * width, (name, col, width)
         assert int((areas > 0).sum()) >= 3, name  # several axial slices
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_ivc_right_of_aorta_and_pancreas_in_front_of_it(orientation: str) -> None:
+    _, label = _canonical(_phantom(0, orientation))
+    ivc, aorta, pancreas = ID["inferior_vena_cava"], ID["aorta"], ID["pancreas"]
+    slices = _axial_slices(label, "inferior_vena_cava", "aorta")
+    assert len(slices) >= 0.8 * label.shape[2]  # the IVC spans most slices
+    for sl in slices:  # image left = patient right
+        assert np.nonzero(sl == ivc)[1].mean() < np.nonzero(sl == aorta)[1].min()
+    slices = _axial_slices(label, "pancreas", "aorta")
+    assert len(slices) >= 3
+    span = np.concatenate([np.nonzero(sl == pancreas)[1] for sl in slices])
+    width = slices[0].shape[1]
+    assert span.min() < 0.4 * width and span.max() > 0.6 * width  # crosses the midline
+    crossed = 0
+    for sl in slices:  # where it passes the aorta's columns it lies in front (image top)
+        a_rows, a_cols = np.nonzero(sl == aorta)
+        p_rows, p_cols = np.nonzero(sl == pancreas)
+        front = np.isin(p_cols, a_cols)
+        crossed += int(front.any())
+        assert np.all(p_rows[front] < a_rows.min())
+    assert crossed >= 1
 
 
 @pytest.mark.parametrize("orientation", ORIENTATIONS)
@@ -139,6 +208,54 @@ def test_n_lesions(n_lesions: int) -> None:
     assert ndimage.label(label == ID["lesion"])[1] == n_lesions
 
 
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_gallbladder_at_the_liver_edge(orientation: str) -> None:
+    ph = _phantom(0, orientation)
+    gallbladder = ph.label == ID["gallbladder"]
+    grown = ndimage.binary_dilation(gallbladder, iterations=2)
+    assert (grown & (ph.label == ID["liver"])).any()
+    # inferior, medial and anterior of the liver's centre
+    gb, liver = _world(ph, "gallbladder").mean(axis=0), _world(ph, "liver").mean(axis=0)
+    assert gb[2] < liver[2] - 10 and 0 < gb[0] < liver[0] and gb[1] > liver[1] + 10
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_kidney_cysts_inside_left_kidney(orientation: str, seed: int) -> None:
+    label = _phantom(seed, orientation).label
+    cysts, n = ndimage.label(label == ID["kidney_cyst_left"])
+    assert 1 <= n <= 2
+    for i in range(1, n + 1):
+        comp = cysts == i
+        shell = label[ndimage.binary_dilation(comp) & ~comp]
+        assert set(np.unique(shell).tolist()) <= {ID["kidney_left"], ID["kidney_cyst_left"]}
+
+
+@pytest.mark.parametrize(("seed", "orientation"), [(0, "PSR"), (2, "RAS"), (3, "SLP")])
+def test_anatomical_relations(seed: int, orientation: str) -> None:
+    ph = _phantom(seed, orientation)
+    c = {name: _world(ph, name).mean(axis=0) for name in ID}
+    s_axis = int(np.argmax(np.abs(ph.affine[2, :3])))  # the volume is centred on world 0
+    half_height = ph.image.shape[s_axis] * abs(ph.affine[2, s_axis]) / 2
+    spine_half_width = np.abs(_world(ph, "vertebra")[:, 0]).max()
+    for side in ("right", "left"):
+        adrenal, kidney = c[f"adrenal_gland_{side}"], c[f"kidney_{side}"]
+        assert adrenal[2] > kidney[2] + 20 and abs(adrenal[0]) < abs(kidney[0])  # sup.-medial
+        psoas = _world(ph, f"iliopsoas_{side}")
+        assert np.all(psoas[:, 2] < -half_height / 3)  # lower third of the volume
+        assert abs(c[f"iliopsoas_{side}"][0]) > spine_half_width  # lateral to the vertebra
+    assert c["stomach"][1] > c["spleen"][1] + 20  # stomach anterior to the spleen
+    assert c["pancreas"][1] > c["aorta"][1] + 15  # pancreas anterior to the aorta
+    assert c["inferior_vena_cava"][0] > c["aorta"][0] + 20
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_label_present(seed: int) -> None:
+    counts = np.bincount(_phantom(seed, "RAS").label.ravel(), minlength=len(LABELS) + 1)
+    assert len(counts) == len(LABELS) + 1 == 17
+    assert all(counts[lid] >= 40 for lid in LABELS), counts.tolist()
+
+
 def test_seed_changes_data_and_is_deterministic() -> None:
     a, b = make_phantom(seed=3), make_phantom(seed=3)
     np.testing.assert_array_equal(a.image, b.image)
@@ -152,7 +269,7 @@ def test_custom_shape_and_spacing() -> None:
     ph = make_phantom(seed=0, orientation="LPS", shape=(64, 56, 24), spacing=(4.0, 4.0, 6.0))
     assert ph.image.shape == (64, 56, 24)
     assert np.allclose(np.abs(np.diag(ph.affine)[:3]), (4.0, 4.0, 6.0))
-    assert set(np.unique(ph.label).tolist()) == set(range(8))
+    assert set(np.unique(ph.label).tolist()) == set(range(17))
 
 
 @pytest.mark.parametrize("bad", ["RAR", "XYZ", "RA", "RASS", "LRS"])

@@ -25,39 +25,71 @@ from medground.stages.synth.lexicon import (
 
 _PRE_ORDER: Final = {"size": 0, "hpos": 0, "vpos": 0, "shape": 1, "intensity": 2}
 
-SINGLE_WRAPPERS: Final = (
-    "{np}", "{Np}.", "Find {np}.", "Locate {np}.", "Where is {np}?", "Show {np}.",
-    "Point to {np}.", "Identify {np}.", "Mark {np} in this {img}.", "Draw a box around {np}.",
-    "Please localize {np}.", "Outline {np}.", "Which region is {np}?", "Highlight {np}.",
-    "Box {np}.", "Indicate {np}.", "Detect {np}.", "Give the bounding box of {np}.",
-    "Return the location of {np}.", "Where can {np} be seen?", "Can you find {np}?",
-    "Show me where {np} is.", "Put a box on {np}.", "Select {np}.", "Ground {np}.",
-    "Localize {np} in the {img}.", "I am looking for {np}.", "Find and box {np}.",
-    "Please mark {np}.", "Frame {np} with a bounding box.", "Which part shows {np}?",
-    "{Np}: where is it?", "Pinpoint {np}.", "Spot {np}.", "Bound {np} with a box.",
-    "{Setting}, find {np}.", "{Setting}, locate {np}.", "{Setting}: where is {np}?",
-    "{Setting}, box {np}.", "{Setting}, identify {np}.", "{Setting}, please mark {np}.",
-    "{Setting}, show {np}.", "{Setting}, point to {np}.", "{Setting}, highlight {np}.",
+_VERBS: Final = (
+    "find", "locate", "show", "identify", "mark", "highlight", "box", "indicate", "detect",
+    "select", "pinpoint", "spot", "outline", "point to", "point out", "localize", "frame",
+    "draw a box around", "put a box on", "give the bounding box of", "return the location of",
+    "delineate", "single out", "circle", "bound",
 )
-MULTI_WRAPPERS: Final = (
-    "{np}", "{Np}.", "Find {np}.", "Locate {np}.", "Where are {np}?", "Show {np}.",
-    "Mark {np}.", "Draw boxes around {np}.", "Point to {np}.", "Outline {np}.",
-    "Highlight {np}.", "Box {np}.", "Detect {np}.", "Give the bounding boxes of {np}.",
-    "Return the locations of {np}.", "Where can {np} be seen?", "Can you find {np}?",
-    "Show me where {np} are.", "Put boxes on {np}.", "Select {np}.", "Ground {np}.",
-    "Localize {np} in the {img}.", "Please mark {np}.", "Identify {np}.", "Indicate {np}.",
-    "{Np}: where are they?", "Pinpoint {np}.", "Frame {np} with bounding boxes.",
-    "{Setting}, find {np}.", "{Setting}, mark {np}.", "{Setting}, locate {np}.",
-    "{Setting}, box {np}.", "{Setting}: where are {np}?", "{Setting}, highlight {np}.",
+_OPENINGS: Final = ("", "please ", "now ", "kindly ", "carefully ", "next, ", "your task: ",
+                     "first, ", "go ahead and ", "help me ", "try to ", "quickly ")
+_CLOSINGS: Final = (".", ".", " for me.", ", please.", " in this {img}.", " on this {img}.",
+                    " here.", " precisely.")
+_QUESTIONS: Final = (
+    "Where is {np}?", "Where is {np} located?", "Where exactly is {np}?", "Where is {np} seen?",
+    "Where does {np} appear?", "Can you locate {np}?", "Could you find {np}?",
+    "Would you mark {np}?", "Which box contains {np}?", "Which region shows {np}?",
+    "Which area corresponds to {np}?", "What is the location of {np}?",
+    "Where can {np} be seen?", "Can you find {np}?", "Which part shows {np}?",
+    "Where would you put a box on {np}?", "{Np}: where is it?", "{Np} - where is it?",
+    "Do you see {np}? Mark it.", "Is {np} visible? Box it.", "Where might {np} be?",
+    "In which region is {np}?", "Which bounding box fits {np}?", "How would you box {np}?",
 )
+_MULTI_QUESTIONS: Final = (
+    "Where are {np}?", "Where are {np} located?", "Where exactly are {np}?",
+    "Where do {np} appear?", "Can you locate {np}?", "Could you find {np}?",
+    "Which boxes contain {np}?", "Which regions show {np}?", "Where can {np} be seen?",
+    "{Np}: where are they?", "What are the locations of {np}?",
+)
+_MULTI_VERBS: Final = (
+    "find", "locate", "show", "identify", "mark", "highlight", "box", "indicate", "detect",
+    "select", "pinpoint", "outline", "point to", "localize", "draw boxes around",
+    "put boxes on", "give the bounding boxes of", "return the locations of", "delineate",
+)
+_SETTING_FORMS: Final = ("{Setting}, {verb} {np}.", "{Setting}: {verb} {np}.",
+                         "{Setting}, where is {np}?", "{Setting}, can you {verb} {np}?")
+_MULTI_SETTING_FORMS: Final = ("{Setting}, {verb} {np}.", "{Setting}: {verb} {np}.",
+                               "{Setting}, where are {np}?")
+
+
+def _commands(verbs: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for opening in _OPENINGS:
+        for verb in verbs:
+            for closing in _CLOSINGS:
+                if "please" in opening and "please" in closing:
+                    continue
+                head = f"{opening}{verb}"
+                out.append(head[:1].upper() + head[1:] + " {np}" + closing)
+    return tuple(out)
+
+
+SINGLE_WRAPPERS: Final = ("{np}", "{Np}.", *_QUESTIONS, *_commands(_VERBS),
+                          *(f.replace("{verb}", v) for f in _SETTING_FORMS for v in _VERBS[:12]))
+MULTI_WRAPPERS: Final = ("{np}", "{Np}.", *_MULTI_QUESTIONS, *_commands(_MULTI_VERBS),
+                         *(f.replace("{verb}", v) for f in _MULTI_SETTING_FORMS
+                           for v in _MULTI_VERBS[:12]))
 
 _SETTINGS: Final[dict[str, tuple[str, ...]]] = {
     "CT": ("On this {plane} CT slice", "In this {plane} CT image", "On the CT image",
            "In the {plane} CT section", "On this CT scan slice", "In this {plane} CT view",
-           "Looking at this {plane} CT", "On the {plane} computed tomography image"),
+           "Looking at this {plane} CT", "On the {plane} computed tomography image",
+           "Given this {plane} CT slice", "Viewing the {plane} CT", "From this CT section",
+           "In the {plane} plane of this CT"),
     "MR": ("On this {plane} MR slice", "In this {plane} MRI image", "On the MR image",
            "In the {plane} MR section", "On this MRI slice", "Looking at this {plane} MRI",
-           "On the {plane} magnetic resonance image"),
+           "On the {plane} magnetic resonance image", "Given this {plane} MR slice",
+           "Viewing the {plane} MRI", "In the {plane} plane of this MRI"),
     "endoscopy": ("In this colonoscopy frame", "In this endoscopic image",
                   "On this colonoscopy image", "In the endoscopy frame",
                   "Looking at this colonoscopy view"),
@@ -131,19 +163,30 @@ def noun_phrase(
             post.append(p.text)
     post += extra_post or []
     pre_text = "".join(f"{t} " for _, t in sorted(pre, key=lambda x: x[0]))
-    post_text = _join_post(post)
+    post_text = _join_post(post, rng)
     text = pattern.format(pre=pre_text, noun=noun, nouns=plural(noun), post=post_text)
     return Realised(text=" ".join(text.replace("{img}", img).split()),
                     parts=[p.replace("{img}", img) for p in parts], has_post=bool(post_text))
 
 
-def _join_post(post: list[str]) -> str:
+#: connectives that may introduce the first post-modifier ("the aorta, located near ...")
+_CONNECTIVES: Final = ("", "", "", "located ", "lying ", "seen ", "situated ", "which lies ",
+                       "that sits ", "found ")
+
+
+def _join_post(post: list[str], rng: random.Random) -> str:
     if not post:
         return ""
+    lead = rng.choice(_CONNECTIVES)
+    if lead and post[0].startswith(("furthest", "further", "closest", "closer", "nearest",
+                                    "nearer", "most", "more", "higher", "lower")):
+        lead = ""  # comparatives read badly after a connective
+    first = f"{lead}{post[0]}"
     if len(post) == 1:
-        return f" {post[0]}"
-    return " " + ", ".join(post[:-1]) + f" and {post[-1]}" if len(post) > 2 else (
-        f" {post[0]}, {post[1]}")
+        return f" {first}"
+    if len(post) == 2:
+        return f" {first}, {post[1]}"
+    return f" {first}, " + ", ".join(post[1:-1]) + f" and {post[-1]}"
 
 
 def relation_phrase(rel: dict[str, Any], rng: random.Random, img: str = "image") -> str | None:
@@ -157,14 +200,18 @@ def relation_phrase(rel: dict[str, Any], rng: random.Random, img: str = "image")
     return rng.choice(RELATION_PHRASES[key]).format(o=readable(rel["label"]), img=img)
 
 
-def multi_phrase(noun: str, n: int, rng: random.Random, img: str = "image") -> str:
-    """"both kidneys", "all three lesions", "every nucleus in the {img}"."""
+def multi_phrase(noun: str, n: int, rng: random.Random, img: str = "image",
+                 side_pair: bool = False) -> str:
+    """"both kidneys", "all three lesions", "the left and right adrenal glands"."""
     options = ["all of the {nouns}", "all the {nouns} in the {img}", "all visible {nouns}",
                "all the {nouns} shown"] if n > 2 else []
     word = count_word(n)
     if n == 2:
         options += ["both {nouns}", "the two {nouns}", "both of the {nouns}",
                     "the two visible {nouns}"]
+        if side_pair:  # one on each side of the patient, named by the labels
+            options += ["the left and right {nouns}", "the paired {nouns}",
+                        "the right and left {nouns}", "the {nouns} of both sides"]
     elif word:
         options += [f"all {word} {{nouns}}", f"the {word} {{nouns}}",
                     f"the {word} visible {{nouns}}", f"all {word} of the {{nouns}}"]
@@ -179,12 +226,29 @@ def _has_tail(wrapper: str) -> bool:
 
 def sentence(np_text: str, wrappers: tuple[str, ...], modality: str, plane: str,
              rng: random.Random, img: str = "image", has_post: bool = False) -> tuple[str, int]:
-    """Wrap a noun phrase; a phrase that ends in post-modifiers gets no trailing words."""
-    options = [i for i in range(len(wrappers)) if not (has_post and _has_tail(wrappers[i]))]
+    """Wrap a noun phrase; a phrase that ends in post-modifiers gets no trailing words.
+
+    The family (bare phrase, question, command, modality setting) is drawn first so that the
+    large number of command forms does not crowd the others out.
+    """
     setting_text = setting(modality, plane, rng)
-    if setting_text is None:
-        options = [i for i in options if "{Setting}" not in wrappers[i]]
-    index = rng.choice(options)
+    families: dict[str, list[int]] = {"bare": [], "question": [], "command": [], "setting": []}
+    for i, w in enumerate(wrappers):
+        if has_post and _has_tail(w):
+            continue
+        if "{Setting}" in w:
+            if setting_text is not None:
+                families["setting"].append(i)
+        elif w in ("{np}", "{Np}."):
+            families["bare"].append(i)
+        elif w.endswith("?"):
+            families["question"].append(i)
+        else:
+            families["command"].append(i)
+    weights = {"bare": 1, "question": 3, "command": 5, "setting": 2}
+    names = [f for f in families if families[f]]
+    family = rng.choices(names, weights=[weights[f] for f in names])[0]
+    index = rng.choice(families[family])
     text = wrappers[index].format(np=np_text, Np=np_text[:1].upper() + np_text[1:],
                                   Setting=setting_text or "", img=img)
     return text, index

@@ -190,10 +190,26 @@ def noun_forms(label: str) -> list[str]:
 
 #: extra names per label (all must remain true of the structure); the readable name comes first
 NOUN_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "polyp": ("polypoid lesion",),
+    "polyp": ("polypoid lesion", "colonic polyp"),
     "skin_lesion": ("pigmented lesion", "skin lesion"),
     "nucleus": ("cell nucleus",),
     "lesion": ("focal lesion",),
+    "inferior_vena_cava": ("IVC",),
+    "adrenal_gland_left": ("left suprarenal gland", "left adrenal"),
+    "adrenal_gland_right": ("right suprarenal gland", "right adrenal"),
+    "kidney_cyst_left": ("cyst of the left kidney", "left renal cyst"),
+    "kidney_cyst_right": ("cyst of the right kidney", "right renal cyst"),
+    "kidney_left": ("left renal parenchyma",),
+    "kidney_right": ("right renal parenchyma",),
+    "gallbladder": ("gall bladder",),
+    "small_bowel": ("small intestine",),
+    "colon": ("large bowel",),
+    "esophagus": ("oesophagus",),
+    "urinary_bladder": ("bladder",),
+    "autochthon_left": ("left paraspinal muscle", "left erector spinae"),
+    "autochthon_right": ("right paraspinal muscle", "right erector spinae"),
+    "iliopsoas_left": ("left iliopsoas",),
+    "iliopsoas_right": ("right iliopsoas",),
 }
 
 #: labels that name focal findings: density / signal and shape words describe them clinically

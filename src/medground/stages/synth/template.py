@@ -17,7 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from medground.config import QueriesConfig
-from medground.labels import readable
+from medground.labels import is_level_label, patient_side, readable
 from medground.stages.base import Synthesizer, ViewContext
 from medground.stages.synth import grammar
 from medground.stages.synth.common import distractor_record, new_sample, stable_hash
@@ -29,7 +29,7 @@ from medground.stages.synth.describe import (
     minimal_descriptions,
     select,
 )
-from medground.stages.synth.lexicon import image_nouns, is_finding
+from medground.stages.synth.lexicon import Attr, image_nouns, is_finding
 from medground.types import Sample
 
 VERSION = "template-v1"
@@ -91,15 +91,19 @@ class TemplateSynthesizer(Synthesizer):
         for q in range(self.cfg.per_target):
             rng = self._rng(ctx, label, int(ctx.regions.instance[i]), "single", q)
             img = rng.choice(image_nouns(ctx.info.modality))
-            k = rng.choice((0, 1, 1, 2))
-            desc = Description(tuple(rng.sample(absolute, min(k, len(absolute)))), None)
+            k = rng.choice((0, 0, 1, 1))
+            chosen: list[Attr] = []
+            for a in rng.sample(absolute, len(absolute)):
+                if len(chosen) < k and not any(_same_family(a, b) for b in chosen):
+                    chosen.append(a)
+            desc = Description(tuple(chosen), None)
             extra = []
-            if relations and rng.random() < 0.45:
+            if relations and rng.random() < 0.35:
                 phrase = grammar.relation_phrase(rng.choice(relations), rng, img)
                 if phrase:
                     extra.append(phrase)
             noun = grammar.choose_noun(label, rng)
-            if host and is_finding(label) and noun == readable(label) and rng.random() < 0.5:
+            if host and is_finding(label) and noun == readable(label) and rng.random() < 0.35:
                 noun = f"{readable(host)} {noun}"  # "liver lesion"
             np_ = grammar.noun_phrase(desc, noun, 1, ctx.view.frame, rng, extra, img)
             text, w = grammar.sentence(np_.text, grammar.SINGLE_WRAPPERS, ctx.info.modality,
@@ -137,11 +141,15 @@ class TemplateSynthesizer(Synthesizer):
     def _multi(self, ctx: ViewContext, kind: str, group: list[int]) -> list[Sample]:
         labels = {str(ctx.regions.label[j]) for j in group}
         noun = readable(next(iter(labels))) if len(labels) == 1 else readable(kind)
+        if len(labels) > 1 and all(is_level_label(lb) for lb in labels):
+            noun = f"{noun} segment"  # spinal_cord_C2..C5: segments of one cord
         out = []
         for q in range(self.cfg.per_target):
             rng = self._rng(ctx, kind, "multi", q)
             img = rng.choice(image_nouns(ctx.info.modality))
-            np_text = grammar.multi_phrase(noun, len(group), rng, img)
+            sides = sorted(patient_side(lb) or "" for lb in labels)
+            np_text = grammar.multi_phrase(noun, len(group), rng, img,
+                                           side_pair=sides == ["left", "right"])
             text, w = grammar.sentence(np_text, grammar.MULTI_WRAPPERS, ctx.info.modality,
                                        ctx.view.plane, rng, img)
             out.append(new_sample(ctx, sorted(group), "multi", text, q,
@@ -152,6 +160,14 @@ class TemplateSynthesizer(Synthesizer):
     def _provenance(wrapper: int, parts: list[str], desc: Description | None) -> dict[str, Any]:
         return {"synthesizer": VERSION, "template": f"w{wrapper}", "phrases": parts,
                 "attributes": grammar.attr_list(desc.attrs) if desc else []}
+
+
+#: attributes that say the same kind of thing: a query states at most one of each family
+_FAMILIES = ({"grid", "position", "border"},)
+
+
+def _same_family(a: Attr, b: Attr) -> bool:
+    return a.kind == b.kind or any(a.kind in f and b.kind in f for f in _FAMILIES)
 
 
 def _unique_label(ctx: ViewContext, label: str) -> bool:
