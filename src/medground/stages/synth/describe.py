@@ -28,6 +28,14 @@ PREFERENCE = {"size": 0.0, "hpos": 0.1, "vpos": 0.15, "side": 0.05, "shape": 0.2
               "intensity": 0.25, "grid": 0.3, "position": 0.35, "border": 0.4}
 
 
+#: attributes that say the same kind of thing: a description states at most one of each family
+FAMILIES: tuple[frozenset[str], ...] = (frozenset({"grid", "position", "border"}),)
+
+
+def same_family(a: Attr, b: Attr) -> bool:
+    return a.kind == b.kind or any(a.kind in f and b.kind in f for f in FAMILIES)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """What the description logic needs to know about one region."""
@@ -134,6 +142,8 @@ def minimal_descriptions(target: Candidate, same_name: Sequence[Candidate], widt
             if n_abs < 0:
                 continue
             for combo in itertools.combinations(abs_attrs, n_abs):
+                if any(same_family(a, b) for a, b in itertools.combinations(combo, 2)):
+                    continue
                 left = [c for c in same_name if all(a in c.absolute for a in combo)]
                 if n_abs == size:
                     if len(left) == 1:

@@ -29,7 +29,7 @@ _VERBS: Final = (
     "find", "locate", "show", "identify", "mark", "highlight", "box", "indicate", "detect",
     "select", "pinpoint", "spot", "outline", "point to", "point out", "localize", "frame",
     "draw a box around", "put a box on", "give the bounding box of", "return the location of",
-    "delineate", "single out", "circle", "bound",
+    "delineate", "single out", "circle",
 )
 _OPENINGS: Final = ("", "please ", "now ", "kindly ", "carefully ", "next, ", "your task: ",
                      "first, ", "go ahead and ", "help me ", "try to ", "quickly ")
@@ -67,7 +67,8 @@ def _commands(verbs: tuple[str, ...]) -> tuple[str, ...]:
     for opening in _OPENINGS:
         for verb in verbs:
             for closing in _CLOSINGS:
-                if "please" in opening and "please" in closing:
+                if ("please" in opening and "please" in closing) or (
+                        " me" in opening and " me" in closing):
                     continue
                 head = f"{opening}{verb}"
                 out.append(head[:1].upper() + head[1:] + " {np}" + closing)
@@ -130,9 +131,9 @@ def setting(modality: str, plane: str, rng: random.Random) -> str | None:
     options = _SETTINGS.get(modality) or _SETTINGS.get(modality.upper())
     if not options:
         return None
-    choice = rng.choice(options)
-    return choice.format(plane=plane if plane in ("axial", "coronal", "sagittal") else "").replace(
-        "  ", " ").replace("this  ", "this ")
+    if plane not in ("axial", "coronal", "sagittal"):  # 2D sources: no plane words
+        options = tuple(o for o in options if "{plane}" not in o)
+    return rng.choice(options).format(plane=plane)
 
 
 def choose_noun(label: str, rng: random.Random) -> str:

@@ -27,6 +27,7 @@ from medground.stages.synth.describe import (
     absolute_attributes,
     kind_of,
     minimal_descriptions,
+    same_family,
     select,
 )
 from medground.stages.synth.lexicon import Attr, image_nouns, is_finding
@@ -94,7 +95,7 @@ class TemplateSynthesizer(Synthesizer):
             k = rng.choice((0, 0, 1, 1))
             chosen: list[Attr] = []
             for a in rng.sample(absolute, len(absolute)):
-                if len(chosen) < k and not any(_same_family(a, b) for b in chosen):
+                if len(chosen) < k and not any(same_family(a, b) for b in chosen):
                     chosen.append(a)
             desc = Description(tuple(chosen), None)
             extra = []
@@ -160,14 +161,6 @@ class TemplateSynthesizer(Synthesizer):
     def _provenance(wrapper: int, parts: list[str], desc: Description | None) -> dict[str, Any]:
         return {"synthesizer": VERSION, "template": f"w{wrapper}", "phrases": parts,
                 "attributes": grammar.attr_list(desc.attrs) if desc else []}
-
-
-#: attributes that say the same kind of thing: a query states at most one of each family
-_FAMILIES = ({"grid", "position", "border"},)
-
-
-def _same_family(a: Attr, b: Attr) -> bool:
-    return a.kind == b.kind or any(a.kind in f and b.kind in f for f in _FAMILIES)
 
 
 def _unique_label(ctx: ViewContext, label: str) -> bool:

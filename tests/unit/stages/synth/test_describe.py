@@ -83,3 +83,12 @@ def test_superlative_is_read_within_the_rest_of_the_description() -> None:
 def test_indistinguishable_targets_get_no_description() -> None:
     group = [cand("a", 100, 50, 50), cand("b", 100, 51, 50)]
     assert minimal_descriptions(group[0], group, W, H) == []
+
+
+def test_one_location_word_per_description() -> None:
+    # only grid + position together would separate them: two location words are not combined
+    group = [cand("a", 100, 50, 50, ("grid", "center"), ("position", "central")),
+             cand("b", 101, 51, 50, ("grid", "center"), ("position", "peripheral")),
+             cand("c", 102, 52, 50, ("grid", "upper left"), ("position", "central"))]
+    found = minimal_descriptions(group[0], group, W, H)
+    assert all(not ({a.kind for a in d.attrs} >= {"grid", "position"}) for d in found)
