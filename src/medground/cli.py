@@ -75,9 +75,11 @@ def _summary(manifest: dict[str, Any], out: Path) -> None:
     table.add_row("images", str(counts.get("images", 0)))
     table.add_row("samples kept", str(counts.get("kept", 0)))
     table.add_row("samples rejected", str(counts.get("rejected", 0)))
-    for key in sorted(k for k in counts if k.startswith(("rejected/", "regions_dropped/"))):
+    for key in sorted(k for k in counts if k.startswith("regions_dropped/")):
         table.add_row(f"  {key}", str(counts[key]))
     console.print(table)
+    if "funnel" in manifest:
+        _print_funnel(manifest["funnel"])
 
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
@@ -99,6 +101,38 @@ def build(
     if not quiet:
         _summary(manifest, out)
     print(out / "samples.jsonl")
+
+
+@app.command()
+def verify(
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder written by medground build.")],
+    stages: Annotated[str, typer.Option(help="Comma-separated stages, in pipeline order.")] = (
+        "format,geometry,priors,judge"),
+    quiet: QuietOption = False,
+) -> None:
+    """Run the verification stages again; rewrite samples.jsonl / rejects.jsonl; print the funnel."""
+    from medground.verify import verify_dataset
+
+    names = [s.strip() for s in stages.split(",") if s.strip()]
+    try:
+        funnel = verify_dataset(dataset, names)
+    except (ConfigError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if not quiet:
+        _print_funnel(funnel)
+    print(dataset / "samples.jsonl")
+
+
+def _print_funnel(funnel: dict[str, Any]) -> None:
+    console.print(f"synthesized {funnel['synthesized']}")
+    for st in funnel["stages"]:
+        rejected = sum(st["rejected"].values())
+        console.print(f"  {st['stage']:9s} entered {st['entered']:6d}  passed {st['passed']:6d}  "
+                      f"rejected {rejected:6d}", highlight=False)
+        for reason, n in sorted(st["rejected"].items(), key=lambda kv: -kv[1]):
+            console.print(f"      {reason:32s} {n:6d}", highlight=False)
+    console.print(f"kept {funnel['kept']}")
 
 
 @app.command()

@@ -144,6 +144,8 @@ DEFAULT_KEEP_WHOLE: tuple[str, ...] = (
     "vertebra*", "sacrum", "rib_*", "costal_cartilages", "sternum", "hip_*", "skull", "scapula_*",
     "clavicula_*", "femur_*", "humerus_*",
     "colon", "small_bowel", "duodenum", "stomach", "esophagus", "liver", "pancreas", "spleen",
+    "kidney_left", "kidney_right", "adrenal_gland_*", "gallbladder", "urinary_bladder",
+    "prostate",
     "lung*", "heart*", "trachea", "thyroid*",
     "aorta", "*vena_cava*", "*vein*", "*artery*", "*arteries*", "brachiocephalic_trunk",
     "autochthon_*", "iliopsoas_*", "gluteus_*",
@@ -154,6 +156,7 @@ DEFAULT_KEEP_WHOLE: tuple[str, ...] = (
 class RegionsConfig(Strict):
     min_area_px: int = Field(5, ge=1, description="components smaller than this are specks")
     min_area_fraction: float = Field(1e-4, ge=0, lt=1, description="... or than this share of the image")
+    min_box_px: int = Field(3, ge=1, description="regions whose box is thinner than this are dropped")
     connectivity: Literal[4, 8] = 8
     keep_whole: list[str] = Field(
         default_factory=lambda: list(DEFAULT_KEEP_WHOLE),
@@ -182,12 +185,24 @@ class QueriesConfig(Strict):
     seed: int = 0
 
 
+StageName = Literal["format", "geometry", "priors", "judge"]
+ALL_STAGES: tuple[StageName, ...] = ("format", "geometry", "priors", "judge")
+
+
+class VerifyConfig(Strict):
+    stages: list[StageName] = Field(
+        default_factory=lambda: list(ALL_STAGES),
+        description="verification stages, run in this order; a sample stops at its first failure",
+    )
+
+
 class BuildConfig(Strict):
     name: str | None = Field(None, description="data set name (default: the config file's stem)")
     source: SourceConfig
     slicing: SlicingConfig = SlicingConfig()
     regions: RegionsConfig = RegionsConfig()
     queries: QueriesConfig = QueriesConfig()
+    verify: VerifyConfig = VerifyConfig()
     pseudonym_salt: str = Field("medground", description="salt of the pseudonymous patient ids")
 
     @property

@@ -12,6 +12,7 @@ from typing import Any
 from medground import __version__
 from medground.config import BuildConfig
 from medground.executors.local import Plan, iter_shards
+from medground.funnel import Funnel
 from medground.sinks.files import dumps
 
 BOX_CONVENTION = (
@@ -35,6 +36,7 @@ def versions() -> dict[str, str]:
 def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
     """Write samples/rejects/errors JSONL from the shards (source order) and the manifest."""
     counts: Counter[str] = Counter()
+    funnel = Funnel(list(cfg.verify.stages))
     status: dict[str, list[str]] = {"ok": [], "empty": [], "failed": []}
     tmp = {name: out / f".{name}.tmp" for name in ("samples.jsonl", "rejects.jsonl", "errors.jsonl")}
     handles = {name: path.open("w", encoding="utf-8") for name, path in tmp.items()}
@@ -48,6 +50,8 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
                               ("errors", "errors.jsonl")):
                 for record in shard[key]:
                     handles[name].write(dumps(record) + "\n")
+                    if key != "errors":
+                        funnel.add(record["verdicts"])
     finally:
         for h in handles.values():
             h.close()
@@ -69,6 +73,7 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
         "empty_cases": status["empty"],
         "failed_cases": status["failed"],
         "counts": dict(sorted(counts.items())),
+        "funnel": funnel.to_dict(),
         "files": {
             "samples": "samples.jsonl",
             "rejects": "rejects.jsonl",

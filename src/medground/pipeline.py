@@ -20,7 +20,7 @@ from medground.stages.base import Check, Synthesizer, ViewContext
 from medground.stages.cues import region_cues
 from medground.stages.regions import extract_regions
 from medground.stages.synth.template import TemplateSynthesizer
-from medground.stages.verify.format import FormatCheck
+from medground.stages.verify import make_checks
 from medground.stages.views import make_views
 
 
@@ -56,7 +56,11 @@ class Pipeline:
     @classmethod
     def build(cls, cfg: BuildConfig) -> Pipeline:
         return cls(cfg=cfg, source=make_source(cfg), synthesizer=TemplateSynthesizer(cfg.queries),
-                   checks=[FormatCheck()])
+                   checks=make_checks(cfg.verify.stages))
+
+    def bind(self, out: Path) -> None:
+        for check in self.checks:
+            check.bind(out)
 
     def setup(self) -> None:
         self.synthesizer.setup()
@@ -93,6 +97,7 @@ class Pipeline:
             result.errors.append(error_record(case.info.case_id, issue.file or ref.files[0][1],
                                               issue.code, issue.message, root, fatal=False))
         folder = safe_name(case.info.case_id)
+        self.bind(out)
         for view in make_views(case, self.cfg.slicing, counts):
             counts["views"] += 1
             regions = extract_regions(view, self.cfg.regions, counts)

@@ -108,6 +108,7 @@ class Sample:
     frame: dict[str, str] | None = None
     spacing_mm: list[float] | None = None
     distractors: list[dict[str, Any]] = field(default_factory=list)
+    midline_x: float | None = None
     verdicts: list[Verdict] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -118,6 +119,20 @@ class Sample:
     @property
     def first_failure(self) -> Verdict | None:
         return next((v for v in self.verdicts if not v.passed), None)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Sample:
+        """A sample read back from samples.jsonl / rejects.jsonl."""
+        return cls(
+            id=d["id"], image=d["image"], width=int(d["width"]), height=int(d["height"]),
+            source=d["source"], case=d["case"], patient_id=d["patient_id"],
+            modality=d["modality"], plane=d["plane"], slice=d["slice"], task=d["task"],
+            targets=list(d["targets"]), query=d["query"], frame=d.get("frame"),
+            spacing_mm=d.get("spacing_mm"), distractors=list(d.get("distractors", [])),
+            midline_x=d.get("midline_x"),
+            verdicts=[Verdict(**v) for v in d.get("verdicts", [])],
+            provenance=dict(d.get("provenance", {})),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +148,7 @@ class Sample:
             "slice": self.slice,
             "frame": self.frame,
             "spacing_mm": self.spacing_mm,
+            "midline_x": self.midline_x,
             "task": self.task,
             "query": self.query,
             "targets": self.targets,

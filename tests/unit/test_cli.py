@@ -24,6 +24,7 @@ def _dataset(tmp_path: Path) -> Path:
         img = np.full((40, 50), 30 + i, np.uint8)
         mask = np.zeros((40, 50), np.uint8)
         mask[10 + i : 20 + i, 5:25] = 255
+        img[mask > 0] = 200  # the structure shows in the image
         Image.fromarray(img).save(root / "images" / f"c{i}.png")
         Image.fromarray(mask).save(root / "masks" / f"c{i}.png")
     cfg = tmp_path / "cfg.yaml"

@@ -324,8 +324,10 @@ def _canonical_phantom(
     kidneys: dict[int, Point] = {}
     for lid, side, zc in ((KIDNEY_R, 1.0, -0.28), (KIDNEY_L, -1.0, -0.1)):
         kc = kidneys[lid] = (side * 0.4 * bx, -0.5 * by, jit(zc, 0.06) * hz)
-        kidney = c.paint(lid, g.blob(rng, kc, (0.19 * bx, 0.2 * by, 0.45 * hz)), 30.0)
-        hu[kidney & g.blob(rng, kc, (0.1 * bx, 0.1 * by, 0.3 * hz), 0.1)] = 20.0  # medulla
+        # nephrographic phase (the aorta is enhanced too): cortex ~150 HU, medulla ~120 HU,
+        # against which simple cysts (~5 HU) stand out as on a real contrast CT
+        kidney = c.paint(lid, g.blob(rng, kc, (0.19 * bx, 0.2 * by, 0.45 * hz)), 150.0)
+        hu[kidney & g.blob(rng, kc, (0.1 * bx, 0.1 * by, 0.3 * hz), 0.1)] = 120.0  # medulla
     vy = -0.58 * by
     spine = g.blob(rng, (0.0, vy, 0.0), (0.17 * bx, 0.22 * by, None), 0.03)
     spine |= g.blob(rng, (0.0, vy - 0.22 * by, 0.0), (0.05 * bx, 0.1 * by, None), 0.03)

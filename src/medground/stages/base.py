@@ -7,13 +7,27 @@ Verdict, and the executor routes failed samples to the rejects sink and counts
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from medground.geometry import rle
 from medground.stages.regions import Regions
 from medground.types import CaseInfo, Sample, Verdict, View
+
+
+@functools.lru_cache(maxsize=8)
+def _load_png(path: str) -> NDArray[np.uint8]:
+    with Image.open(path) as im:
+        arr: NDArray[np.uint8] = np.asarray(im.convert("RGB") if im.mode not in ("L", "RGB") else im)
+    return arr
 
 
 class Stage(ABC):
@@ -30,7 +44,27 @@ class Stage(ABC):
 
 
 class Check(Stage):
-    """A stage that judges each sample and records one Verdict on it."""
+    """A stage that judges each sample and records one Verdict on it.
+
+    ``root`` is the dataset folder that sample image paths are relative to; the executor
+    (build or ``medground verify``) sets it. ``image()`` and ``mask()`` load what a check needs.
+    """
+
+    root: Path | None = None
+
+    def bind(self, root: Path) -> Check:
+        self.root = root
+        return self
+
+    def image(self, sample: Sample) -> NDArray[np.uint8]:
+        """The sample's PNG as saved (H, W) or (H, W, 3); cached for the last few images."""
+        if self.root is None:
+            raise RuntimeError(f"{type(self).__name__} needs a dataset root: call bind(root)")
+        return _load_png(str(self.root / sample.image))
+
+    @staticmethod
+    def mask(sample: Sample, index: int = 0) -> NDArray[np.bool_]:
+        return rle.decode(sample.targets[index]["mask_rle"])
 
     def __call__(self, batch: list[Sample]) -> list[Sample]:
         for sample in batch:

@@ -41,57 +41,66 @@ def _r(x: float, nd: int = 3) -> float:
 
 def region_cues(view: View, regions: Regions, modality: str) -> list[dict[str, Any]]:
     """One JSON-ready cue record per region, in region order."""
-    w, h = view.width, view.height
     midline = view.midline_x if view.frame else None
-    pixel_mm = view.spacing_mm[0] * view.spacing_mm[1] if view.spacing_mm else None
     filled = [ndimage.binary_fill_holes(m) for m in regions.masks]
     out = []
     for i in range(len(regions)):
-        mask = regions.masks[i]
-        cx, cy = (float(v) for v in regions.centroid[i])
-        box = [int(v) for v in regions.xyxy[i]]
-        m = shape_measures(mask)
-        rc = ring_contrast(view.image, mask)
-        row, col = grid_cell(cx, cy, w, h)
-        area = int(regions.area[i])
-        cue: dict[str, Any] = {
-            "size": {
-                "area_px": area,
-                "relative_area": _r(area / (w * h), 5),
-                "area_mm2": _r(area * pixel_mm, 2) if pixel_mm else None,
-                "eq_diameter_mm": _r(2 * math.sqrt(area * pixel_mm / math.pi), 2) if pixel_mm else None,
-            },
-            "shape": {
-                "elongation": _r(m.elongation), "circularity": _r(m.circularity),
-                "solidity": _r(m.solidity), "convexity": _r(m.convexity),
-                "orientation_deg": _r(m.orientation_deg, 1), "holes": m.holes, "parts": m.parts,
-                "word": shape_word(m), "orientation": orientation_word(m),
-            },
-            "location": {
-                "centroid": [_r(cx), _r(cy)],
-                "grid": [row, col], "grid_phrase": grid_phrase(row, col),
-                "position": position_word(cx, cy, box, w, h),
-                "touches_border": touches_border(box, w, h),
-                "patient_side": patient_side(cx, midline, view.frame, regions, i),
-            },
-            "intensity": {
-                "contrast": _r(rc.contrast) if rc else None,
-                "word": intensity_word(rc, modality),
-            },
-            "relations": relations(i, regions, filled, view.frame, midline),
-        }
+        cue = measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm)
+        cue["relations"] = relations(i, regions, filled, view.frame, midline)
         out.append(cue)
     return out
 
 
+def measure(
+    mask: NDArray[np.bool_], image: NDArray[np.uint8], modality: str,
+    frame: dict[str, str] | None, midline: float | None,
+    spacing_mm: tuple[float, float] | list[float] | None,
+) -> dict[str, Any]:
+    """Cues of one region from its mask and the saved image (no relations): what the
+    synthesizer writes from and what verification re-measures."""
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    cx, cy = float(xs.mean()) + 0.5, float(ys.mean()) + 0.5
+    box = [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
+    pixel_mm = spacing_mm[0] * spacing_mm[1] if spacing_mm else None
+    m = shape_measures(mask)
+    rc = ring_contrast(image, mask)
+    row, col = grid_cell(cx, cy, w, h)
+    area = int(ys.size)
+    return {
+        "size": {
+            "area_px": area,
+            "relative_area": _r(area / (w * h), 5),
+            "area_mm2": _r(area * pixel_mm, 2) if pixel_mm else None,
+            "eq_diameter_mm": _r(2 * math.sqrt(area * pixel_mm / math.pi), 2) if pixel_mm else None,
+        },
+        "shape": {
+            "elongation": _r(m.elongation), "circularity": _r(m.circularity),
+            "solidity": _r(m.solidity), "convexity": _r(m.convexity),
+            "orientation_deg": _r(m.orientation_deg, 1), "holes": m.holes, "parts": m.parts,
+            "word": shape_word(m), "orientation": orientation_word(m),
+        },
+        "location": {
+            "centroid": [_r(cx), _r(cy)],
+            "grid": [row, col], "grid_phrase": grid_phrase(row, col),
+            "position": position_word(cx, cy, box, w, h),
+            "touches_border": touches_border(box, w, h),
+            "patient_side": patient_side(cx, midline, frame, w),
+        },
+        "intensity": {
+            "contrast": _r(rc.contrast) if rc else None,
+            "word": intensity_word(rc, modality),
+        },
+    }
+
+
 def patient_side(
-    cx: float, midline: float | None, frame: dict[str, str] | None, regions: Regions, i: int
+    cx: float, midline: float | None, frame: dict[str, str] | None, width: int
 ) -> str | None:
     """'left' / 'right' / 'midline' in the patient's frame, from the affine-derived frame and the
     body midline; None without a frame or a lateral axis (sagittal views)."""
     if not frame or frame["left"] not in ("R", "L") or midline is None:
         return None
-    width = max(1.0, float(regions.masks[i].shape[1]))
     if abs(cx - midline) <= MIDLINE_BAND * width:
         return "midline"
     on_image_left = cx < midline

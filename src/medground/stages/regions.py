@@ -100,6 +100,10 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
         else:
             parts = [cleaned]
         for part in parts:
+            box = mask_to_box(part)
+            if box is not None and min(box[2] - box[0], box[3] - box[1]) < cfg.min_box_px:
+                counts["regions_dropped/thin"] += 1
+                continue
             key = hashlib.sha1(layer.label.encode() + np.packbits(part).tobytes()).hexdigest()
             if key in seen:
                 counts["regions_dropped/duplicate"] += 1

@@ -99,7 +99,9 @@ def test_hounsfield_values_are_plausible() -> None:
     assert med["vertebra"] > 400
     assert 120 < med["aorta"] < 280
     assert float(np.median(ph.image[0, 0, :])) < -900  # corner: air
-    assert med["gallbladder"] < 25 and med["kidney_cyst_left"] < min(15, med["kidney_left"] - 8)
+    assert med["gallbladder"] < 25
+    # simple cysts in enhancing kidneys: far below the parenchyma (partial volume lifts them)
+    assert med["kidney_cyst_left"] < 60 and med["kidney_cyst_left"] < med["kidney_left"] - 60
     assert 20 < med["pancreas"] < 60 and 0 < med["adrenal_gland_right"] < 50  # partial volume
     assert 35 < med["iliopsoas_left"] < 65 and 35 < med["iliopsoas_right"] < 65
     assert 110 < med["inferior_vena_cava"] < med["aorta"]

@@ -40,7 +40,9 @@ def _folder2d(tmp_path: Path) -> Path:
     labelmap = np.zeros((64, 80), np.uint8)
     labelmap[_disc(64, 80, 20, 20, 8)] = 1
     labelmap[_disc(64, 80, 40, 60, 8)] = 7  # not in label_names
-    _png(root / "images" / "unknown_id.png", img)
+    visible = img.copy()
+    visible[labelmap > 0] = 220  # the labelled structures show in the image
+    _png(root / "images" / "unknown_id.png", visible)
     _png(root / "masks" / "unknown_id.png", labelmap)
     return root
 
@@ -79,6 +81,8 @@ def test_volume_bad_files_are_recorded_and_run_continues(tmp_path: Path) -> None
     img = np.random.default_rng(1).normal(40, 10, (32, 32, 8)).astype(np.int16)
     lab = np.zeros((32, 32, 8), np.uint8)
     lab[8:16, 8:16, 2:6] = 1
+    img[lab > 0] += 120  # visible
+    img[20:28, 20:28, 2:6] += 120  # where the unknown label will be
     _nifti(root / "good_img.nii.gz", img)
     _nifti(root / "good_lab.nii.gz", lab)
     # truncated .nii.gz
@@ -104,7 +108,7 @@ def test_volume_bad_files_are_recorded_and_run_continues(tmp_path: Path) -> None
     names = ["good", "trunc", "float", "shape", "affine", "unknown", "missing"]
     pairs = [{"image": f"{n}_img.nii.gz", "label": f"{n}_lab.nii.gz", "case": n} for n in names]
     cfg = parse_config({"name": "badvol", "source": {
-        "type": "nifti", "root": str(root), "modality": "CT", "label_names": {1: "liver"},
+        "type": "nifti", "root": str(root), "modality": "CT", "label_names": {1: "lesion"},
         "pairs": pairs}}, base_dir=tmp_path)
     out = tmp_path / "out"
     build(cfg, out)

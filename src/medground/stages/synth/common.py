@@ -59,5 +59,6 @@ def new_sample(
         query=query,
         frame=view.frame,
         spacing_mm=list(view.spacing_mm) if view.spacing_mm else None,
+        midline_x=view.midline_x,
         provenance=provenance,
     )

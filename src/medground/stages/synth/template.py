@@ -13,6 +13,7 @@ Deterministic for a seed; no coordinates or digits are written (count words only
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -56,6 +57,7 @@ class TemplateSynthesizer(Synthesizer):
             kinds[kind_of(c.label)].append(i)
         samples: list[Sample] = []
         tasks = set(self.cfg.tasks)
+        self._seen: set[str] = set()  # queries already written for this view
         for i, c in enumerate(candidates):
             if view.targets is not None and c.label not in view.targets:
                 continue
@@ -104,11 +106,11 @@ class TemplateSynthesizer(Synthesizer):
                 if phrase:
                     extra.append(phrase)
             noun = grammar.choose_noun(label, rng)
-            if host and is_finding(label) and noun == readable(label) and rng.random() < 0.35:
+            if host and label in _GENERIC_FINDINGS and noun == readable(label) and rng.random() < 0.35:
                 noun = f"{readable(host)} {noun}"  # "liver lesion"
             np_ = grammar.noun_phrase(desc, noun, 1, ctx.view.frame, rng, extra, img)
-            text, w = grammar.sentence(np_.text, grammar.SINGLE_WRAPPERS, ctx.info.modality,
-                                       ctx.view.plane, rng, img, np_.has_post)
+            text, w = self._sentence(ctx, np_.text, grammar.SINGLE_WRAPPERS, rng, img,
+                                     np_.has_post)
             out.append(new_sample(ctx, [i], "single", text, q, self._provenance(
                 w, np_.parts + [f"relation:{e}" for e in extra], desc)))
         return out
@@ -131,8 +133,8 @@ class TemplateSynthesizer(Synthesizer):
             remaining = select(same_name, desc.absolute, None, ctx.view.width, ctx.view.height)
             np_ = grammar.noun_phrase(desc, grammar.choose_noun(target.label, rng),
                                       len(remaining), ctx.view.frame, rng, img=img)
-            text, w = grammar.sentence(np_.text, grammar.SINGLE_WRAPPERS, ctx.info.modality,
-                                       ctx.view.plane, rng, img, np_.has_post)
+            text, w = self._sentence(ctx, np_.text, grammar.SINGLE_WRAPPERS, rng, img,
+                                     np_.has_post)
             sample = new_sample(ctx, [i], "disambiguation", text, q,
                                 self._provenance(w, np_.parts, desc))
             sample.distractors = [distractor_record(ctx, j) for j in distractors]
@@ -151,16 +153,31 @@ class TemplateSynthesizer(Synthesizer):
             sides = sorted(patient_side(lb) or "" for lb in labels)
             np_text = grammar.multi_phrase(noun, len(group), rng, img,
                                            side_pair=sides == ["left", "right"])
-            text, w = grammar.sentence(np_text, grammar.MULTI_WRAPPERS, ctx.info.modality,
-                                       ctx.view.plane, rng, img)
+            text, w = self._sentence(ctx, np_text, grammar.MULTI_WRAPPERS, rng, img, False)
             out.append(new_sample(ctx, sorted(group), "multi", text, q,
                                   self._provenance(w, [f"multi:{np_text}"], None)))
         return out
+
+    def _sentence(self, ctx: ViewContext, np_text: str, wrappers: tuple[str, ...],
+                  rng: random.Random, img: str, has_post: bool) -> tuple[str, int]:
+        """A sentence not yet used for this view (a repeat would be a duplicate query)."""
+        for _ in range(8):
+            text, w = grammar.sentence(np_text, wrappers, ctx.info.modality, ctx.view.plane, rng,
+                                       img, has_post)
+            key = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+            if key not in self._seen:
+                break
+        self._seen.add(key)
+        return text, w
 
     @staticmethod
     def _provenance(wrapper: int, parts: list[str], desc: Description | None) -> dict[str, Any]:
         return {"synthesizer": VERSION, "template": f"w{wrapper}", "phrases": parts,
                 "attributes": grammar.attr_list(desc.attrs) if desc else []}
+
+
+#: finding labels that name no organ, so "liver lesion" can say where they are
+_GENERIC_FINDINGS = frozenset({"lesion", "tumor", "tumour", "nodule", "mass", "metastasis", "cyst"})
 
 
 def _unique_label(ctx: ViewContext, label: str) -> bool:
