@@ -32,7 +32,8 @@ REASONS: Final = {
     "QUERY_LEAKS_LABEL_ID": "the query contains a raw label id such as kidney_left or 'label 3'",
     "QUERY_HAS_NUMBERS": "digits that are not part of a structure's name (L1, 7th rib)",
     "QUERY_NOT_ENGLISH": f"fewer than {language.MIN_KNOWN_FRACTION:.0%} of the words are English",
-    "QUERY_TRUNCATED": "the query ends mid-word or on a dangling word",
+    "QUERY_TRUNCATED": "the query ends mid-word, on a dangling word, as a sentence without final "
+                       "punctuation, or with a plural quantifier and no plural noun",
     "QUERY_DUPLICATE_IN_IMAGE": "another sample of the same image has the same query",
     "BOX_EMPTY": "a target box has no area",
     "BOX_OUTSIDE_IMAGE": "a target box is not inside the image",

@@ -163,19 +163,22 @@ class GeometryCheck(Check):
         return None
 
     def _relations(self, s: Sample, t: dict[str, Any]) -> Verdict | None:
+        """Each relation phrase's object must be a structure in the image for which the
+        stated relation was measured ("within the spleen" with no spleen in view fails)."""
         stored = t.get("cues", {}).get("relations", [])
-        text = " ".join(re.findall(r"[a-z0-9'\-]+", s.query.lower()))
-        for key, phrases in RELATION_PHRASES.items():
-            for phrase in phrases:
-                for other in {r["label"] for r in stored} | _named_others(s, text):
-                    said = phrase.format(o=readable(other).lower(), img="IMG").lower()
-                    pattern = re.escape(said).replace("img", _IMAGE_NOUNS)
-                    if not re.search(rf"\b{pattern}\b", text):
+        text = " ".join(re.findall(r"[a-z0-9'\-]+|[,.?!:]", s.query.lower()))
+        for key, pattern, generic in _RELATION_PATTERNS:
+            for m in pattern.finditer(text):
+                obj, labels = _longest_name(text[m.start("o"):], s, stored)
+                if not obj:
+                    obj = m.group("o").strip()
+                if not labels:
+                    if generic:  # "in the upper left of the image" is not a relation
                         continue
-                    if not any(r["label"] == other and key in (
-                            r["relation"], r.get("patient"), r.get("mediolateral"))
-                            for r in stored):
-                        return self.fail("RELATION_CONTRADICTS", f"{key} {other}")
+                    return self.fail("RELATION_CONTRADICTS", f"{key} {obj!r}: not in the image")
+                if not any(r["label"] in labels and key in (
+                        r["relation"], r.get("patient"), r.get("mediolateral")) for r in stored):
+                    return self.fail("RELATION_CONTRADICTS", f"{key} {obj!r}")
         return None
 
     # --- uniqueness ---------------------------------------------------------------------------
@@ -205,7 +208,38 @@ def _candidate(t: dict[str, Any], cues: dict[str, Any]) -> Candidate:
                      absolute=absolute_attributes(cues))
 
 
-def _named_others(s: Sample, text: str) -> set[str]:
-    """Structures from the sample's records that the query names (relation objects)."""
-    labels = {d["label"] for d in s.distractors} | {t["label"] for t in s.targets}
-    return {lb for lb in labels if readable(lb).lower() in text}
+def _longest_name(rest: str, s: Sample, stored: list[dict[str, Any]]) -> tuple[str, set[str]]:
+    """The longest run of words at the start of ``rest`` that names labels of the sample."""
+    words = rest.split()[:8]
+    for k in range(len(words), 0, -1):
+        obj = " ".join(words[:k])
+        labels = _labels_called(obj, s, stored)
+        if labels:
+            return obj, labels
+    return "", set()
+
+
+def _labels_called(obj: str, s: Sample, stored: list[dict[str, Any]]) -> set[str]:
+    """Labels of the sample (targets, distractors, relation partners) named ``obj``."""
+    labels = ({r["label"] for r in stored} | {d["label"] for d in s.distractors}
+              | {t["label"] for t in s.targets})
+    return {lb for lb in labels if obj in {f.lower() for f in noun_forms(lb)}}
+
+
+def _relation_patterns() -> list[tuple[str, re.Pattern[str], bool]]:
+    """(relation key, regex capturing the object as ``o``, generic prefix) per phrase."""
+    out = []
+    stop = r"(?= ,| \.| \?| !| :|$| and | in the | on the | which | that | lying | located )"
+    for key, phrases in RELATION_PHRASES.items():
+        for phrase in phrases:
+            head, tail = phrase.split("{o}")
+            head = re.escape(head.lower()).replace(r"\{img\}", _IMAGE_NOUNS)
+            tail = re.escape(tail.lower()).replace(r"\{img\}", _IMAGE_NOUNS)
+            body = r"(?P<o>[a-z0-9'\-]+(?: [a-z0-9'\-]+){0,5}?)"
+            pattern = re.compile(rf"(?:^| ){head}{body}{tail}{stop}")
+            out.append((key, pattern, head in (re.escape("in the "), re.escape("above the "),
+                                              re.escape("below the "))))
+    return out
+
+
+_RELATION_PATTERNS: Final = _relation_patterns()

@@ -91,6 +91,20 @@ def english_fraction(text: str, extra: Iterable[str] = ()) -> float:
     return 1 - len(unknown_words(text, extra)) / len(ws)
 
 
+_PLURAL_QUANTIFIERS: Final = frozenset(
+    {"both", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+     "twelve", "all", "these", "several", "pair"})
+_PLURAL_ENDINGS: Final = ("s", "i", "ae", "a", "es", "bowel", "spinae", "seen", "shown",
+                          "visible", "image", "slice", "scan", "view", "frame", "photo", "field",
+                          "section", "picture", "sides")
+
+
+def _looks_plural(word: str) -> bool:
+    """Loose: a final word after 'both'/'two'/'all' must be a plural noun or a participle such
+    as 'seen'/'shown', or name the image ("all the lesions in the image")."""
+    return word.endswith(_PLURAL_ENDINGS)
+
+
 #: the only one- and two-letter words a query may end on
 SHORT_FINAL: Final = frozenset({"it", "me", "us", "up", "go", "do", "so", "be", "ct", "mr"})
 
@@ -102,7 +116,13 @@ def truncation(text: str, extra: Iterable[str] = ()) -> str | None:
     ws = words(text)
     if not ws:
         return "no words"
+    stripped = text.strip()
+    if stripped[:1].isupper() and not stripped.endswith((".", "?", "!")):
+        return "a sentence without final punctuation"
     last = ws[-1]
+    cues = [i for i in range(max(0, len(ws) - 5), len(ws) - 1) if ws[i] in _PLURAL_QUANTIFIERS]
+    if cues and not any(_looks_plural(w) for w in ws[cues[-1] + 1:]):
+        return f"{ws[cues[-1]]!r} ... {last!r}: number disagreement"
     if last in DANGLING:
         return f"ends with {last!r}"
     if len(last) <= 2 and last not in SHORT_FINAL:

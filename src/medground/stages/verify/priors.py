@@ -12,6 +12,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Final
 
+from medground.labels import patient_side as label_side
 from medground.stages.base import Check
 from medground.types import Sample, Verdict
 
@@ -90,7 +91,10 @@ class PriorCheck(Check):
                 return self.fail("PRIOR_MODALITY_IMPLAUSIBLE",
                                  f"{t['label']} on {sample.modality}")
             side = t.get("cues", {}).get("location", {}).get("patient_side")
-            if prior.sides is not None and side is not None and side not in prior.sides:
+            named_side = label_side(t["label"])
+            allowed = prior.sides if prior.sides is not None else (
+                frozenset({named_side}) if named_side else None)
+            if allowed is not None and side in ("left", "right") and side not in allowed:
                 return self.fail("PRIOR_SIDE_IMPLAUSIBLE", f"{t['label']} on the patient's {side}")
             if prior.axial_ap and sample.plane == "axial" and sample.frame:
                 verdict = self._ap(sample, t, prior.axial_ap)

@@ -1,0 +1,53 @@
+"""PriorCheck: a table of plausible and implausible placements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from medground.stages.verify.priors import PriorCheck, prior_for
+from medground.types import Sample
+
+AXIAL = {"left": "R", "right": "L", "top": "A", "bottom": "P"}
+
+
+def sample(label: str, modality: str = "CT", side: str | None = None, cy: float = 50,
+           plane: str = "axial", frame: dict[str, str] | None = AXIAL) -> Sample:
+    target: dict[str, Any] = {"label": label, "instance": 0, "box": [10, 10, 20, 20],
+                              "centroid": [15.0, cy],
+                              "cues": {"location": {"patient_side": side}}}
+    return Sample(id="x", image="i.png", width=100, height=100, source="s", case="c",
+                  patient_id="p", modality=modality, plane=plane, slice=0, task="single",
+                  targets=[target], query="q", frame=frame)
+
+
+@pytest.mark.parametrize(("s", "reason"), [
+    (sample("liver", side="right"), "OK"),
+    (sample("liver", side="midline"), "OK"),
+    (sample("liver", side="left"), "PRIOR_SIDE_IMPLAUSIBLE"),
+    (sample("spleen", side="right"), "PRIOR_SIDE_IMPLAUSIBLE"),
+    (sample("kidney_left", side="right"), "PRIOR_SIDE_IMPLAUSIBLE"),
+    (sample("rib_right_7", side="left"), "PRIOR_SIDE_IMPLAUSIBLE"),
+    (sample("vertebrae_L1", side="midline", cy=80), "OK"),
+    (sample("vertebrae_L1", side="midline", cy=15), "PRIOR_POSITION_IMPLAUSIBLE"),
+    (sample("vertebrae_L1", side="midline", cy=15, plane="coronal",
+            frame={"left": "R", "right": "L", "top": "S", "bottom": "I"}), "OK"),
+    (sample("polyp", modality="endoscopy", frame=None), "OK"),
+    (sample("polyp", modality="MR", frame=None), "PRIOR_MODALITY_IMPLAUSIBLE"),
+    (sample("liver", modality="dermoscopy", frame=None), "PRIOR_MODALITY_IMPLAUSIBLE"),
+    (sample("liver", modality="OT", frame=None), "OK"),  # unknown modality: not judged
+    (sample("nucleus", modality="microscopy", frame=None), "OK"),
+    (sample("mystery_structure"), "NO_PRIOR"),
+    (sample("liver", side=None, frame=None), "OK"),  # 2D: no side claim to test
+])
+def test_priors(s: Sample, reason: str) -> None:
+    [out] = PriorCheck()([s])
+    assert out.verdicts[-1].reason == reason, out.verdicts
+    assert out.passed == (reason in ("OK", "NO_PRIOR"))
+
+
+def test_patterns() -> None:
+    assert prior_for("vertebrae_T12") is not None and prior_for("unknown") is None
+    side = prior_for("hip_left")
+    assert side is not None and side.sides == frozenset({"left"})
