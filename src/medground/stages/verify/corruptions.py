@@ -48,22 +48,24 @@ def _noun_span(rec: Record) -> tuple[int, int] | None:
     return None
 
 
-def _insert_before_noun(rec: Record, word: str) -> Record | None:
+def _insert_at_noun(rec: Record, text: str, before: bool) -> Record | None:
+    """A copy whose query has ``text`` just before (or after) the target's name."""
     span = _noun_span(rec)
     if span is None:
         return None
+    at = span[0] if before else span[1]
     out = copy.deepcopy(rec)
-    out["query"] = rec["query"][: span[0]] + word + " " + rec["query"][span[0]:]
+    piece = f"{text} " if before else f" {text}"
+    out["query"] = rec["query"][:at] + piece + rec["query"][at:]
     return out
+
+
+def _insert_before_noun(rec: Record, word: str) -> Record | None:
+    return _insert_at_noun(rec, word, before=True)
 
 
 def _insert_after_noun(rec: Record, phrase: str) -> Record | None:
-    span = _noun_span(rec)
-    if span is None:
-        return None
-    out = copy.deepcopy(rec)
-    out["query"] = rec["query"][: span[1]] + " " + phrase + rec["query"][span[1]:]
-    return out
+    return _insert_at_noun(rec, phrase, before=False)
 
 
 def _cues(rec: Record) -> dict[str, Any]:
