@@ -47,8 +47,43 @@ def region_cues(view: View, regions: Regions, modality: str) -> list[dict[str, A
     for i in range(len(regions)):
         cue = measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm)
         cue["relations"] = relations(i, regions, filled, view.frame, midline)
+        cue["ordinal"] = ordinal(i, regions)
         out.append(cue)
     return out
+
+
+ORDINAL_WORDS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
+                 8: "eighth", 9: "ninth", 10: "tenth"}
+
+
+def ordinal(i: int, regions: Regions) -> dict[str, Any]:
+    """Ranks among instances of the same label (1 = largest / left-most / upper-most), with
+    words ("second largest", "third from the left"); ties share the better rank."""
+    same = [j for j in range(len(regions)) if regions.label[j] == regions.label[i]]
+    n = len(same)
+    me = same.index(i)
+    area = [int(regions.area[j]) for j in same]
+    xs = [float(regions.centroid[j][0]) for j in same]
+    ys = [float(regions.centroid[j][1]) for j in same]
+    size_rank = 1 + sum(a > area[me] for a in area)
+    x_rank = 1 + sum(x < xs[me] for x in xs)
+    y_rank = 1 + sum(y < ys[me] for y in ys)
+    return {
+        "of": n, "size_rank": size_rank, "x_rank": x_rank, "y_rank": y_rank,
+        "words": [] if n < 2 else [
+            _rank_word(size_rank, n, "largest", "smallest", "{o} largest"),
+            _rank_word(x_rank, n, "left-most", "right-most", "{o} from the left"),
+            _rank_word(y_rank, n, "upper-most", "lower-most", "{o} from the top"),
+        ],
+    }
+
+
+def _rank_word(rank: int, n: int, first: str, last: str, middle: str) -> str:
+    if rank == 1:
+        return first
+    if rank == n:
+        return last
+    return middle.format(o=ORDINAL_WORDS.get(rank, f"{rank}th"))
 
 
 def measure(

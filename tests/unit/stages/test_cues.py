@@ -85,3 +85,19 @@ def test_size_shape_intensity_and_location() -> None:
     assert c["location"]["grid_phrase"] == "upper left"
     assert c["size"]["area_mm2"] == c["size"]["area_px"]  # 1 mm pixels
     assert c["size"]["eq_diameter_mm"] == pytest.approx(16, abs=0.5)
+
+
+def test_ordinal_ranks_among_instances() -> None:
+    layers = [Layer("lesion", disc(60, 30, 12)), Layer("lesion", disc(90, 80, 6)),
+              Layer("lesion", disc(20, 130, 9)), Layer("organ", disc(105, 20, 8))]
+    regions = extract_regions(view(layers, None), RegionsConfig(keep_whole=[]), Counter())
+    cues = region_cues(view(layers, None), regions, "CT")
+    by_x = sorted((c["location"]["centroid"][0], c["ordinal"]) for c, lb in
+                  zip(cues, regions.label, strict=True) if lb == "lesion")
+    assert [o["words"] for _, o in by_x] == [
+        ["largest", "left-most", "second from the top"],
+        ["smallest", "second from the left", "lower-most"],
+        ["second largest", "right-most", "upper-most"],
+    ]
+    organ = next(c for c, lb in zip(cues, regions.label, strict=True) if lb == "organ")
+    assert organ["ordinal"] == {"of": 1, "size_rank": 1, "x_rank": 1, "y_rank": 1, "words": []}
