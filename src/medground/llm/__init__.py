@@ -1,0 +1,1 @@
+"""VLM backends through OpenAI-compatible servers: client, request cache, prompts."""

@@ -1,0 +1,78 @@
+"""A content-addressed request cache on disk (SQLite), shared by all workers of a build.
+
+The key hashes everything that determines an answer: model, messages (images by the hash of
+their bytes), sampling parameters and the prompt version. Only deterministic requests are
+cached (temperature 0 or a fixed seed), so a re-run of a finished or interrupted build makes no
+request that was already answered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+_DATA_URL = re.compile(r"data:image/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _strip_images(obj: Any) -> Any:
+    """Replace inline base64 images by the hash of their text, so keys stay small."""
+    if isinstance(obj, str):
+        return _DATA_URL.sub(lambda m: "image-sha256:" + hashlib.sha256(m.group(0).encode())
+                             .hexdigest(), obj)
+    if isinstance(obj, list):
+        return [_strip_images(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _strip_images(v) for k, v in obj.items()}
+    return obj
+
+
+def request_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any],
+                prompt_version: str) -> str:
+    canonical = json.dumps(
+        {"model": model, "messages": _strip_images(messages), "params": params,
+         "prompt_version": prompt_version},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class RequestCache:
+    """``get`` / ``put`` of JSON answers by key; safe across threads and processes (WAL)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._conn() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT)")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self._conn().execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, key: str, answer: dict[str, Any]) -> None:
+        self._conn().execute("INSERT OR IGNORE INTO answers (key, answer) VALUES (?, ?)",
+                             (key, json.dumps(answer, sort_keys=True)))
+
+    def __len__(self) -> int:
+        return int(self._conn().execute("SELECT COUNT(*) FROM answers").fetchone()[0])
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,254 @@
+"""Requests to OpenAI-compatible servers (vLLM, SGLang, Ollama, LMDeploy, hosted APIs).
+
+The official ``openai`` async client does the HTTP; this module owns what a dataset build
+needs around it: a bounded number of requests in flight, request and token rate limits,
+retries with exponential backoff and jitter on 429 / 5xx / timeouts / dropped connections
+(honouring ``Retry-After``), several base URLs balanced by load, the on-disk request cache, and
+usage accounting. The API key is read from an environment variable and never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from medground.llm.cache import RequestCache, request_key
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    base_urls: tuple[str, ...]
+    model: str
+    api_key_env: str | None = "OPENAI_API_KEY"
+    temperature: float = 0.0
+    seed: int | None = None
+    max_tokens: int = 256
+    timeout: float = 60.0
+    max_in_flight: int = 8
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.base_urls:
+            raise ValueError("at least one base_url is needed")
+        if self.temperature > 0 and self.seed is None:
+            raise ValueError("requests must be deterministic to be cached: set temperature 0 "
+                             "or a seed")
+
+    def api_key(self) -> str:
+        key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+        return key or "EMPTY"  # local servers (vLLM, Ollama) accept any key
+
+
+@dataclass
+class Completion:
+    text: str | None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached: bool = False
+    attempts: int = 0
+    base_url: str | None = None
+    error: str | None = None  # set when no answer could be had; the caller records it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens}
+
+
+@dataclass
+class _Bucket:
+    """A token bucket: ``rate`` units per minute, bursting up to one second's worth."""
+
+    rate: float
+    level: float = field(init=False)
+    stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.level = self.capacity
+
+    @property
+    def capacity(self) -> float:
+        return max(1.0, self.rate / 60.0)  # a one-second burst
+
+    async def take(self, units: float) -> None:
+        while True:
+            now = time.monotonic()
+            self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate / 60.0)
+            self.stamp = now
+            if self.level >= units:
+                self.level -= units
+                return
+            await asyncio.sleep((units - self.level) * 60.0 / self.rate)
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+class VLMClient:
+    """``run(requests)`` answers a batch of chat requests, from the cache where possible."""
+
+    def __init__(self, cfg: ClientConfig, cache: RequestCache | None = None) -> None:
+        self.cfg = cfg
+        self.cache = cache
+        self.stats: Counter[str] = Counter()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._clients: dict[str, Any] = {}
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"VLMClient(model={self.cfg.model!r}, base_urls={list(self.cfg.base_urls)!r})"
+
+    def run(self, requests: Sequence[dict[str, Any]]) -> list[Completion]:
+        """Answer a batch; each request has ``messages``, ``prompt_version`` and optionally
+        ``response_format``. Calls share one event loop (a background thread), the HTTP clients
+        and their connections, so many small batches cost no more than one large one."""
+        if self._loop is None:
+            self._start()
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(self._run(requests), self._loop)
+        return future.result()
+
+    def _start(self) -> None:
+        import openai
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="medground-vlm")
+        self._thread.start()
+
+        async def setup() -> None:
+            self._clients = {url: openai.AsyncOpenAI(base_url=url, api_key=self.cfg.api_key(),
+                                                     timeout=self.cfg.timeout, max_retries=0)
+                             for url in self.cfg.base_urls}
+            self._load = dict.fromkeys(self.cfg.base_urls, 0)
+            self._sem = asyncio.Semaphore(self.cfg.max_in_flight)
+            self._rpm = (_Bucket(self.cfg.requests_per_minute)
+                         if self.cfg.requests_per_minute else None)
+            self._tpm = (_Bucket(self.cfg.tokens_per_minute)
+                         if self.cfg.tokens_per_minute else None)
+
+        asyncio.run_coroutine_threadsafe(setup(), self._loop).result()
+
+    def close(self) -> None:
+        """Close connections and stop the loop thread (also done at interpreter exit)."""
+        if self._loop is None:
+            return
+
+        async def shutdown() -> None:
+            for c in self._clients.values():
+                await c.close()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join()
+        self._loop.close()
+        self._loop, self._thread, self._clients = None, None, {}
+
+    def __enter__(self) -> VLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def _run(self, requests: Sequence[dict[str, Any]]) -> list[Completion]:
+        return list(await asyncio.gather(*(self._one(self._clients, r) for r in requests)))
+
+    def _params(self, request: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {"temperature": self.cfg.temperature,
+                                  "max_tokens": self.cfg.max_tokens}
+        if self.cfg.seed is not None:
+            params["seed"] = self.cfg.seed
+        if request.get("response_format") is not None:
+            params["response_format"] = request["response_format"]
+        return params
+
+    async def _one(self, clients: dict[str, Any], request: dict[str, Any]) -> Completion:
+        params = self._params(request)
+        key = request_key(self.cfg.model, request["messages"], params,
+                          str(request.get("prompt_version", "")))
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            self.stats["cache_hits"] += 1
+            return Completion(text=hit["text"], prompt_tokens=hit["prompt_tokens"],
+                              completion_tokens=hit["completion_tokens"], cached=True)
+        async with self._sem:
+            result = await self._with_retries(clients, request["messages"], params)
+        if result.error is None and self.cache is not None:
+            self.cache.put(key, result.to_dict())
+        self.stats["prompt_tokens"] += result.prompt_tokens
+        self.stats["completion_tokens"] += result.completion_tokens
+        return result
+
+    async def _with_retries(self, clients: dict[str, Any], messages: list[dict[str, Any]],
+                            params: dict[str, Any]) -> Completion:
+        import openai
+
+        last = "no attempt"
+        for attempt in range(self.cfg.max_retries + 1):
+            if self._rpm:
+                await self._rpm.take(1)
+            if self._tpm:
+                await self._tpm.take(self.cfg.max_tokens + _estimate_tokens(messages))
+            url = min(self._load, key=lambda u: self._load[u])  # least loaded server
+            self._load[url] += 1
+            self.stats["requests"] += 1
+            wait: float | None = None
+            try:
+                resp = await clients[url].chat.completions.create(
+                    model=self.cfg.model, messages=messages, **params)
+                if not resp.choices:
+                    raise ValueError("answer has no choices")
+                usage = resp.usage
+                return Completion(
+                    text=resp.choices[0].message.content or "", attempts=attempt + 1,
+                    prompt_tokens=usage.prompt_tokens if usage else 0,
+                    completion_tokens=usage.completion_tokens if usage else 0, base_url=url)
+            except openai.APIStatusError as exc:
+                last = f"HTTP {exc.status_code}: {_short(exc)}"
+                if exc.status_code not in (408, 409, 429) and exc.status_code < 500:
+                    self.stats["errors"] += 1
+                    return Completion(text=None, attempts=attempt + 1, error=last)
+                wait = retry_after_seconds(exc.response.headers)
+            except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+                last = f"{type(exc).__name__}: {_short(exc)}"
+            except (openai.APIResponseValidationError, ValueError) as exc:  # malformed answer
+                last = f"malformed answer: {_short(exc)}"
+            finally:
+                self._load[url] -= 1
+            if attempt < self.cfg.max_retries:
+                self.stats["retries"] += 1
+                backoff = min(self.cfg.backoff_max, self.cfg.backoff_base * 2 ** attempt)
+                delay = wait if wait is not None else backoff
+                await asyncio.sleep(delay * (1 + 0.25 * random.random()))  # jitter
+        self.stats["errors"] += 1
+        return Completion(text=None, attempts=self.cfg.max_retries + 1, error=last)
+
+
+def _estimate_tokens(messages: list[dict[str, Any]]) -> int:
+    text = "".join(str(m.get("content", "")) for m in messages)
+    return len(text) // 4
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
