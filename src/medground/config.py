@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from medground.errors import ConfigError
 
@@ -178,6 +185,8 @@ class QueriesConfig(Strict):
         "distractors of its kind; multi: one query for all regions of a kind",
     )
     per_target: int = Field(1, ge=1, le=20, description="queries per target (and per multi group)")
+    synthesizer: Literal["template", "vlm"] = Field(
+        "template", description="template: the offline grammar; vlm: the server in `vlm`")
     multi_max_targets: int = Field(
         10, ge=2, description="multi-target queries only for kinds with at most this many "
         "regions in a view",
@@ -185,7 +194,7 @@ class QueriesConfig(Strict):
     seed: int = 0
 
 
-StageName = Literal["format", "geometry", "priors", "judge"]
+StageName = Literal["format", "geometry", "priors", "judge", "vlm_judge"]
 ALL_STAGES: tuple[StageName, ...] = ("format", "geometry", "priors", "judge")
 
 
@@ -196,6 +205,34 @@ class VerifyConfig(Strict):
     )
 
 
+class VLMConfig(Strict):
+    """An OpenAI-compatible server (vLLM, SGLang, Ollama, LMDeploy, transformers serve, a
+    hosted API) for query synthesis and visual judging."""
+
+    base_url: str | list[str] = Field(description="one URL or several, balanced by load")
+    model: str
+    api_key_env: str | None = Field("OPENAI_API_KEY", description="variable holding the key")
+    temperature: float = Field(0.0, ge=0)
+    seed: int | None = None
+    max_tokens: int = Field(512, ge=1)
+    timeout: float = Field(120.0, gt=0)
+    max_in_flight: int = Field(8, ge=1)
+    requests_per_minute: float | None = Field(None, gt=0)
+    tokens_per_minute: float | None = Field(None, gt=0)
+    max_retries: int = Field(5, ge=0)
+    backoff_base: float = Field(0.5, gt=0, description="seconds; doubles per retry, with jitter")
+    structured_output: bool = Field(
+        True, description="send a JSON schema as response_format (vLLM, SGLang, OpenAI); "
+        "turn off for servers without it: answers are then parsed tolerantly")
+    price_per_million: dict[str, float] | None = Field(
+        None, description="{'prompt': USD, 'completion': USD} per million tokens, for the cost")
+    cache: str | None = Field(None, description="SQLite cache (default: OUT/.medground/vlm.sqlite)")
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        return (self.base_url,) if isinstance(self.base_url, str) else tuple(self.base_url)
+
+
 class BuildConfig(Strict):
     name: str | None = Field(None, description="data set name (default: the config file's stem)")
     source: SourceConfig
@@ -203,6 +240,14 @@ class BuildConfig(Strict):
     regions: RegionsConfig = RegionsConfig()
     queries: QueriesConfig = QueriesConfig()
     verify: VerifyConfig = VerifyConfig()
+    vlm: VLMConfig | None = None
+
+    @model_validator(mode="after")
+    def _vlm_needed(self) -> BuildConfig:
+        wants = self.queries.synthesizer == "vlm" or "vlm_judge" in self.verify.stages
+        if wants and self.vlm is None:
+            raise ValueError("queries.synthesizer: vlm and the vlm_judge stage need a `vlm` section")
+        return self
     pseudonym_salt: str = Field("medground", description="salt of the pseudonymous patient ids")
 
     @property

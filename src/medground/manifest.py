@@ -74,6 +74,7 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
         "failed_cases": status["failed"],
         "counts": dict(sorted(counts.items())),
         "funnel": funnel.to_dict(),
+        "vlm": vlm_usage(cfg, counts),
         "files": {
             "samples": "samples.jsonl",
             "rejects": "rejects.jsonl",
@@ -84,6 +85,20 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
     }
     (out / "manifest.json").write_text(dumps_pretty(manifest), encoding="utf-8")
     return manifest
+
+
+def vlm_usage(cfg: BuildConfig, counts: Counter[str]) -> dict[str, Any] | None:
+    """Requests, cache hits, tokens and (with a price table) the cost of the run."""
+    if cfg.vlm is None:
+        return None
+    usage = {k: int(counts.get(f"vlm/{k}", 0)) for k in
+             ("requests", "cache_hits", "retries", "errors", "prompt_tokens", "completion_tokens")}
+    prices = cfg.vlm.price_per_million
+    cost = None
+    if prices:
+        cost = round(usage["prompt_tokens"] * prices.get("prompt", 0.0) / 1e6
+                     + usage["completion_tokens"] * prices.get("completion", 0.0) / 1e6, 6)
+    return {"model": cfg.vlm.model, **usage, "cost_usd": cost}
 
 
 def dumps_pretty(obj: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from medground.config import BuildConfig
 from medground.errors import CaseError
+from medground.llm import session
 from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
 from medground.sources import make_source
 from medground.sources.base import CaseRef, Source, relative
@@ -55,10 +56,17 @@ class Pipeline:
 
     @classmethod
     def build(cls, cfg: BuildConfig) -> Pipeline:
-        return cls(cfg=cfg, source=make_source(cfg), synthesizer=TemplateSynthesizer(cfg.queries),
-                   checks=make_checks(cfg.verify.stages))
+        synthesizer: Synthesizer = TemplateSynthesizer(cfg.queries)
+        if cfg.queries.synthesizer == "vlm":
+            from medground.stages.synth.vlm import VLMSynthesizer
+
+            assert cfg.vlm is not None  # the config validator makes sure
+            synthesizer = VLMSynthesizer(cfg.queries, cfg.vlm)
+        return cls(cfg=cfg, source=make_source(cfg), synthesizer=synthesizer,
+                   checks=make_checks(cfg.verify.stages, cfg.vlm))
 
     def bind(self, out: Path) -> None:
+        self.synthesizer.bind(out)
         for check in self.checks:
             check.bind(out)
 
@@ -71,6 +79,7 @@ class Pipeline:
         self.synthesizer.teardown()
         for check in self.checks:
             check.teardown()
+        session.close_all()
 
     def run_case(self, ref: CaseRef, out: Path) -> CaseResult:
         result = CaseResult(case=ref.case_id, status="empty")
@@ -98,6 +107,7 @@ class Pipeline:
                                               issue.code, issue.message, root, fatal=False))
         folder = safe_name(case.info.case_id)
         self.bind(out)
+        usage_before = session.snapshot()
         for view in make_views(case, self.cfg.slicing, counts):
             counts["views"] += 1
             regions = extract_regions(view, self.cfg.regions, counts)
@@ -125,6 +135,7 @@ class Pipeline:
                     result.rejects.append(s.to_dict())
                     counts["rejected"] += 1
                     counts[f"rejected/{failure.stage}/{failure.reason}"] += 1
+        counts.update(session.usage_delta(usage_before, session.snapshot()))
         result.status = "ok" if (result.samples or result.rejects) else "empty"
         counts[f"cases_{result.status}"] += 1
         return result

@@ -99,6 +99,9 @@ class Synthesizer(ABC):
 
     name: str = "synth"
 
+    def bind(self, out: Path) -> None:  # noqa: B027  (for synthesizers that keep files)
+        """The output folder (for caches); called before the first view."""
+
     def setup(self) -> None:  # noqa: B027
         pass
 

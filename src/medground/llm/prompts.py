@@ -1,0 +1,93 @@
+"""Versioned prompts for query synthesis and visual judging, and their answer schemas.
+
+A prompt's version is part of every cache key: changing the wording must bump the version.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw
+from pydantic import BaseModel, Field
+
+SYNTH_VERSION: Final = "synth-v1"
+JUDGE_VERSION: Final = "judge-v1"
+
+
+class QueriesAnswer(BaseModel):
+    queries: list[str] = Field(min_length=1)
+
+
+class JudgeAnswer(BaseModel):
+    supported: bool
+    unique: bool
+    reason: str = ""
+
+
+def schema_format(name: str, model: type[BaseModel]) -> dict[str, Any]:
+    """An OpenAI ``response_format`` asking for JSON that validates against ``model``."""
+    schema = model.model_json_schema()
+    schema["additionalProperties"] = False
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+
+
+def png_data_url(image: NDArray[np.uint8]) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def with_box(image: NDArray[np.uint8], boxes: list[list[int]]) -> NDArray[np.uint8]:
+    """The image in RGB with each box drawn in red (what the judge is shown)."""
+    im = Image.fromarray(np.ascontiguousarray(image)).convert("RGB")
+    draw = ImageDraw.Draw(im)
+    for x1, y1, x2, y2 in boxes:
+        draw.rectangle([x1, y1, x2 - 1, y2 - 1], outline=(255, 0, 0),
+                       width=max(1, min(im.size) // 150))
+    return np.asarray(im)
+
+
+_SYNTH_SYSTEM = (
+    "You write referring expressions for medical images: short, natural, clinically worded "
+    "queries that let a reader find exactly one structure. Never write coordinates, pixel "
+    "values, numbers that give the location away, or label ids. When you use position words, "
+    "say which frame they are in: 'on the image's left' for the image, 'on the patient's "
+    "left' for the patient. Answer with JSON only."
+)
+
+
+def synth_messages(image: NDArray[np.uint8], context: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    """Messages asking for ``n`` distinct queries for the target described in ``context``
+    (modality, plane, orientation, the target's cues and the distractors' cues)."""
+    text = (
+        f"Write {n} different queries that each identify the TARGET uniquely among the "
+        "DISTRACTORS, using what the facts and the image support.\n"
+        f"Facts (JSON): {json.dumps(context, sort_keys=True)}\n"
+        'Answer as {"queries": ["...", ...]}.'
+    )
+    return [{"role": "system", "content": _SYNTH_SYSTEM},
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": png_data_url(image)}},
+                                         {"type": "text", "text": text}]}]
+
+
+def judge_messages(image: NDArray[np.uint8], boxes: list[list[int]], query: str) -> list[dict[str, Any]]:
+    text = (
+        f"Query: {query!r}\n"
+        "The red box(es) mark the proposed answer. Is what the box shows the structure the "
+        "query describes (supported), and does nothing else in the image fit the query "
+        'equally well (unique)? Answer as {"supported": true/false, "unique": true/false, '
+        '"reason": "..."}.'
+    )
+    return [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": png_data_url(with_box(image, boxes))}},
+        {"type": "text", "text": text}]}]
+
+
+def prompt_hash(version: str) -> str:
+    return hashlib.sha256((version + _SYNTH_SYSTEM).encode()).hexdigest()[:12]

@@ -1,0 +1,93 @@
+"""Query synthesis by a VLM behind an OpenAI-compatible server.
+
+For every target (single and disambiguation tasks) the model gets the image, the target's cues
+and its distractors' cues, and answers a versioned prompt with JSON queries. Answers that are
+not usable become samples with a failing ``synth`` verdict (so they are counted among the
+rejects); usable ones go through the same verification as template queries. Raw output, model,
+prompt version and usage are kept in the provenance.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from medground.config import QueriesConfig, VLMConfig
+from medground.labels import readable
+from medground.llm import prompts
+from medground.llm.parse import parse_answer
+from medground.llm.session import client_for
+from medground.stages.base import Synthesizer, ViewContext
+from medground.stages.synth.common import distractor_record, new_sample
+from medground.stages.synth.describe import kind_of
+from medground.types import Sample, Verdict
+
+
+class VLMSynthesizer(Synthesizer):
+    name = "vlm"
+
+    def __init__(self, queries: QueriesConfig, vlm: VLMConfig) -> None:
+        self.queries = queries
+        self.vlm = vlm
+        self.out: Path | None = None
+
+    def bind(self, out: Path) -> None:
+        self.out = out
+
+    def synthesize(self, ctx: ViewContext) -> list[Sample]:
+        if self.out is None:
+            raise RuntimeError("VLMSynthesizer needs bind(out) before use")
+        client = client_for(self.vlm, self.out)
+        regions, view = ctx.regions, ctx.view
+        kinds: dict[str, list[int]] = defaultdict(list)
+        for i in range(len(regions)):
+            kinds[kind_of(str(regions.label[i]))].append(i)
+        targets = [i for i in range(len(regions))
+                   if view.targets is None or str(regions.label[i]) in view.targets]
+        fmt = prompts.schema_format("queries", prompts.QueriesAnswer)
+        requests = [{"messages": prompts.synth_messages(view.image, self._context(ctx, i, kinds),
+                                                        self.queries.per_target),
+                     "prompt_version": prompts.SYNTH_VERSION,
+                     "response_format": fmt if self.vlm.structured_output else None}
+                    for i in targets]
+        answers = client.run(requests) if requests else []
+        samples: list[Sample] = []
+        for i, answer in zip(targets, answers, strict=True):
+            group = [j for j in kinds[kind_of(str(regions.label[i]))] if j != i]
+            task = "disambiguation" if group else "single"
+            provenance = {"synthesizer": f"vlm:{self.vlm.model}", "prompt": prompts.SYNTH_VERSION,
+                          "prompt_hash": prompts.prompt_hash(prompts.SYNTH_VERSION),
+                          "raw": answer.text, "cached": answer.cached,
+                          "usage": {"prompt_tokens": answer.prompt_tokens,
+                                    "completion_tokens": answer.completion_tokens}}
+            parsed, problem = (None, f"request failed: {answer.error}") if answer.error else \
+                parse_answer(answer.text, prompts.QueriesAnswer)
+            queries = parsed.queries[: self.queries.per_target] if parsed else [""]
+            for q, text in enumerate(queries):
+                s = new_sample(ctx, [i], task, text.strip(), q, dict(provenance))
+                s.distractors = [distractor_record(ctx, j) for j in group]
+                if parsed is None:
+                    reason = "VLM_REQUEST_FAILED" if answer.error else "VLM_OUTPUT_MALFORMED"
+                    s.verdicts.append(Verdict("synth", False, reason, problem or ""))
+                samples.append(s)
+        return samples
+
+    @staticmethod
+    def _context(ctx: ViewContext, i: int, kinds: dict[str, list[int]]) -> dict[str, Any]:
+        regions, view = ctx.regions, ctx.view
+
+        def describe(j: int) -> dict[str, Any]:
+            c = ctx.cues[j]
+            return {"name": readable(str(regions.label[j])), "shape": c["shape"]["word"],
+                    "image_region": c["location"]["grid_phrase"],
+                    "patient_side": c["location"]["patient_side"],
+                    "intensity": c["intensity"]["word"], "area_px": c["size"]["area_px"],
+                    "ordinal": c.get("ordinal", {}).get("words", [])}
+
+        others = [j for j in kinds[kind_of(str(regions.label[i]))] if j != i]
+        frame = view.frame
+        return {"modality": ctx.info.modality, "plane": view.plane,
+                "orientation": (f"image left = patient {frame['left']}, image top = patient "
+                                f"{frame['top']}") if frame else "unknown: use image-frame words",
+                "target": describe(i), "distractors": [describe(j) for j in others]}

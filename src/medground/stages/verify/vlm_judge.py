@@ -1,0 +1,63 @@
+"""The VLM judge: the image with the box drawn and the query go to a VLM, which says whether
+the box shows what the query describes and whether nothing else fits. It runs after the
+offline checks, so only samples that passed them cost a request."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Final
+
+from medground.config import VLMConfig
+from medground.llm import prompts
+from medground.llm.parse import parse_answer
+from medground.llm.session import client_for
+from medground.stages.base import Check
+from medground.types import Sample, Verdict
+
+REASONS: Final = {
+    "VLM_JUDGE_UNSUPPORTED": "the judge does not see the described structure in the box",
+    "VLM_JUDGE_AMBIGUOUS": "the judge sees something else that fits the query as well",
+    "VLM_JUDGE_MALFORMED": "the judge's answer could not be read",
+    "VLM_JUDGE_UNAVAILABLE": "no answer from the server after the retries",
+}
+
+
+class VLMJudge(Check):
+    name = "vlm_judge"
+
+    def __init__(self, vlm: VLMConfig) -> None:
+        self.vlm = vlm
+        self.usage: Counter[str] = Counter()
+
+    def __call__(self, batch: list[Sample]) -> list[Sample]:
+        todo = [s for s in batch if s.passed]
+        if not todo:
+            return batch
+        assert self.root is not None, "VLMJudge needs bind(root)"
+        client = client_for(self.vlm, Path(self.root))
+        fmt = prompts.schema_format("verdict", prompts.JudgeAnswer)
+        requests = [{"messages": prompts.judge_messages(self.image(s), [t["box"] for t in s.targets],
+                                                        s.query),
+                     "prompt_version": prompts.JUDGE_VERSION,
+                     "response_format": fmt if self.vlm.structured_output else None}
+                    for s in todo]
+        for s, answer in zip(todo, client.run(requests), strict=True):
+            s.verdicts.append(self._verdict(answer.text, answer.error))
+            s.provenance["judge_raw"] = answer.text
+        return batch
+
+    def check(self, sample: Sample) -> Verdict:  # batched in __call__
+        raise NotImplementedError
+
+    def _verdict(self, text: str | None, error: str | None) -> Verdict:
+        if error:
+            return self.fail("VLM_JUDGE_UNAVAILABLE", error)
+        parsed, problem = parse_answer(text, prompts.JudgeAnswer)
+        if parsed is None:
+            return self.fail("VLM_JUDGE_MALFORMED", problem or "")
+        if not parsed.supported:
+            return self.fail("VLM_JUDGE_UNSUPPORTED", parsed.reason[:200])
+        if not parsed.unique:
+            return self.fail("VLM_JUDGE_AMBIGUOUS", parsed.reason[:200])
+        return self.ok(parsed.reason[:200])
