@@ -16,8 +16,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
+# torch first, pinned to the CPU build on this machine, so that transformers does not pull a
+# CUDA build; torchvision is never installed (its wheel breaks transformers here)
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev,vlm-test]'
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

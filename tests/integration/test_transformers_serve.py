@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import socket
 import subprocess
 import time
@@ -117,3 +118,49 @@ def test_tiny_llava_answers_an_image_question(tmp_path: Path) -> None:
         f"\ntiny LLaVA: build {t_build:.2f} s, server ready {t_start:.2f} s, "
         f"request {t_request:.2f} s, answer {answer!r}, usage {completion.usage}"
     )
+
+
+def test_demo_phantom_builds_through_tiny_llava(tmp_path: Path) -> None:
+    """The demo phantom built end to end with VLM synthesis and the VLM judge through the tiny
+    LLaVA: its answers are nonsense, so every sample must end rejected with a reason, counted."""
+    reason = "needs the vlm-test tools: torch (CPU wheel), transformers[serving], tokenizers"
+    for module in ("torch", "transformers", "tokenizers", "fastapi", "uvicorn"):
+        pytest.importorskip(module, reason=reason)
+    from medground.build import build
+    from medground.config import parse_config
+    from medground.demo.phantom import write_phantom_dataset
+    from medground.llm.tiny_llava import build_tiny_llava, serve, served_model_id, wait_ready
+
+    folder = build_tiny_llava(tmp_path / "tiny-llava")
+    data = write_phantom_dataset(tmp_path / "data", n_cases=1, seed=0, orientations=("LPS",))
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        proc = serve(folder, port, hf_home=tmp_path / "hf-home", log=log)
+        try:
+            wait_ready(base_url, timeout=180.0, proc=proc)
+            cfg = parse_config({
+                "name": "tiny-llava-demo",
+                "source": {"type": "nifti", "root": str(data), "dataset_json": "dataset.json"},
+                "slicing": {"planes": ["axial"]},
+                "queries": {"synthesizer": "vlm"},
+                "verify": {"stages": ["format", "geometry", "priors", "judge", "vlm_judge"]},
+                "vlm": {"base_url": base_url, "model": served_model_id(folder), "max_tokens": 16,
+                        "structured_output": False, "max_in_flight": 2, "max_retries": 1,
+                        "backoff_base": 0.05},
+            }, base_dir=tmp_path)
+            manifest = build(cfg, tmp_path / "out")
+        finally:
+            _stop(proc)
+    funnel = manifest["funnel"]
+    rejected = [json.loads(line) for line in
+                (tmp_path / "out" / "rejects.jsonl").read_text().splitlines()]
+    kept = (tmp_path / "out" / "samples.jsonl").read_text().splitlines()
+    assert funnel["synthesized"] > 5 and funnel["synthesized"] == len(rejected) + len(kept)
+    assert all(r["verdicts"] and not r["verdicts"][-1]["passed"] for r in rejected)
+    assert len(rejected) >= 0.9 * funnel["synthesized"], funnel  # nonsense does not pass
+    assert manifest["vlm"]["requests"] > 5 and manifest["vlm"]["errors"] == 0
+    reasons = {r["verdicts"][-1]["reason"] for r in rejected}
+    assert reasons, "rejects carry reasons"
+    print(f"\ntiny LLaVA demo build: {funnel['synthesized']} samples, reasons {sorted(reasons)}")
