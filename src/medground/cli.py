@@ -93,10 +93,23 @@ def build(
     out: OutOption,
     workers: WorkersOption = 1,
     overwrite: Annotated[bool, typer.Option(help="Replace a previous build in --out.")] = False,
+    vlm_base_url: Annotated[list[str] | None, typer.Option(
+        "--vlm-base-url", help="Override vlm.base_url (repeat for several servers).")] = None,
+    vlm_model: Annotated[str | None, typer.Option("--vlm-model", help="Override vlm.model.")] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Build a grounding dataset. Re-running into the same --out resumes."""
     cfg = _load(config)
+    if vlm_base_url or vlm_model:
+        if cfg.vlm is None:
+            console.print("[red]error:[/red] --vlm-* options need a `vlm` section in the config")
+            raise typer.Exit(2)
+        update: dict[str, Any] = {}
+        if vlm_base_url:
+            update["base_url"] = vlm_base_url if len(vlm_base_url) > 1 else vlm_base_url[0]
+        if vlm_model:
+            update["model"] = vlm_model
+        cfg = cfg.model_copy(update={"vlm": cfg.vlm.model_copy(update=update)})
     manifest = _run_build(cfg, out, workers, overwrite, quiet)
     if not quiet:
         _summary(manifest, out)

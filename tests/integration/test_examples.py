@@ -13,7 +13,8 @@ from medground.config import load_config
 
 pytestmark = pytest.mark.integration
 
-CONFIGS = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+# examples that need a VLM server are built in test_vlm_example against a scripted one
+CONFIGS = sorted(p.stem for p in EXAMPLES.glob("*.yaml") if not p.stem.endswith("_vlm"))
 
 
 @pytest.fixture(scope="module")
