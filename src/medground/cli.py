@@ -1,4 +1,4 @@
-"""Command line: ``medground build | inspect | demo``."""
+"""Command line: ``medground build | verify | inspect | demo | predict``."""
 
 from __future__ import annotations
 
@@ -198,6 +198,49 @@ def demo(
         _summary(manifest, out)
         console.print(f"demo dataset written to [bold]{out.resolve()}[/bold]")
     print(out / "samples.jsonl")
+
+
+@app.command()
+def predict(
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder written by medground build.")],
+    base_url: Annotated[list[str], typer.Option(
+        "--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1 (repeatable).")],
+    model: Annotated[str, typer.Option(help="Model name as the server knows it.")],
+    box_format: Annotated[str, typer.Option(
+        help="Box convention the model writes: qwen2.5-vl (absolute pixels), qwen2-vl or "
+             "qwen3-vl (0-1000), internvl (0-999), normalized (0-1).")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Predictions (JSONL); default DATASET/predictions-<model>.jsonl.")] = None,
+    api_key_env: Annotated[str, typer.Option(
+        help="Environment variable holding the API key.")] = "OPENAI_API_KEY",
+    max_in_flight: Annotated[int, typer.Option(min=1, help="Concurrent requests.")] = 8,
+    limit: Annotated[int | None, typer.Option(min=0, help="Only the first N samples.")] = None,
+    cache: Annotated[Path | None, typer.Option(
+        help="Request cache; default DATASET/.medground/vlm.sqlite.")] = None,
+) -> None:
+    """Ask a grounding VLM for each sample's box; write its answers and the parsed pixel boxes."""
+    from medground.eval.boxes import BOX_FORMATS
+    from medground.eval.predict import predict_dataset
+    from medground.llm.cache import RequestCache
+    from medground.llm.client import ClientConfig
+
+    if box_format not in BOX_FORMATS:
+        raise typer.BadParameter(f"{box_format!r} is not one of {', '.join(BOX_FORMATS)}",
+                                 param_hint="'--box-format'")
+    out = out or dataset / f"predictions-{model.replace('/', '_')}.jsonl"
+    cfg = ClientConfig(base_urls=tuple(base_url), model=model, api_key_env=api_key_env,
+                       max_in_flight=max_in_flight)
+    if not (dataset / "samples.jsonl").is_file():
+        console.print(f"[red]error:[/red] {dataset / 'samples.jsonl'} not found", highlight=False)
+        raise typer.Exit(2)
+    request_cache = RequestCache(cache or dataset / ".medground" / "vlm.sqlite")
+    try:
+        summary = predict_dataset(dataset, out, cfg, box_format, request_cache, limit=limit)
+    finally:
+        request_cache.close()
+    for key, value in summary.items():
+        console.print(f"{key:18s} {value}", highlight=False)
+    print(out)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,1 @@
+"""Evaluate vision-language models on a built grounding dataset."""
