@@ -224,6 +224,7 @@ class VLMConfig(Strict):
     structured_output: bool = Field(
         True, description="send a JSON schema as response_format (vLLM, SGLang, OpenAI); "
         "turn off for servers without it: answers are then parsed tolerantly")
+    judge_crop: bool = Field(False, description="also show the judge a close-up of the box")
     price_per_million: dict[str, float] | None = Field(
         None, description="{'prompt': USD, 'completion': USD} per million tokens, for the cost")
     cache: str | None = Field(None, description="SQLite cache (default: OUT/.medground/vlm.sqlite)")

@@ -76,7 +76,21 @@ def synth_messages(image: NDArray[np.uint8], context: dict[str, Any], n: int) ->
                                          {"type": "text", "text": text}]}]
 
 
-def judge_messages(image: NDArray[np.uint8], boxes: list[list[int]], query: str) -> list[dict[str, Any]]:
+def crop_around(image: NDArray[np.uint8], boxes: list[list[int]], margin: float = 0.5
+                ) -> NDArray[np.uint8]:
+    """The region of the boxes grown by ``margin`` of their size (a closer look for the judge)."""
+    x1 = min(b[0] for b in boxes)
+    y1 = min(b[1] for b in boxes)
+    x2 = max(b[2] for b in boxes)
+    y2 = max(b[3] for b in boxes)
+    dx, dy = int((x2 - x1) * margin) + 2, int((y2 - y1) * margin) + 2
+    h, w = image.shape[:2]
+    return image[max(0, y1 - dy):min(h, y2 + dy), max(0, x1 - dx):min(w, x2 + dx)]
+
+
+def judge_messages(image: NDArray[np.uint8], boxes: list[list[int]], query: str,
+                   crop: bool = False) -> list[dict[str, Any]]:
+    """The image with the boxes drawn and the query; with ``crop``, also a close-up."""
     text = (
         f"Query: {query!r}\n"
         "The red box(es) mark the proposed answer. Is what the box shows the structure the "
@@ -84,9 +98,13 @@ def judge_messages(image: NDArray[np.uint8], boxes: list[list[int]], query: str)
         'equally well (unique)? Answer as {"supported": true/false, "unique": true/false, '
         '"reason": "..."}.'
     )
-    return [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": png_data_url(with_box(image, boxes))}},
-        {"type": "text", "text": text}]}]
+    content: list[dict[str, Any]] = [
+        {"type": "image_url", "image_url": {"url": png_data_url(with_box(image, boxes))}}]
+    if crop:
+        close = crop_around(with_box(image, boxes), boxes)
+        content.append({"type": "image_url", "image_url": {"url": png_data_url(close)}})
+        text += " The second image is a close-up of the box."
+    return [{"role": "user", "content": [*content, {"type": "text", "text": text}]}]
 
 
 def prompt_hash(version: str) -> str:

@@ -77,12 +77,17 @@ def test_vlm_queries_are_verified_and_accounted(data: Path, tmp_path: Path) -> N
      "VLM_OUTPUT_MALFORMED"),
     (lambda i, b: Reply(kind="status", status=400), "synth", "VLM_REQUEST_FAILED"),
     (lambda i, b: Reply(kind="malformed"), "synth", "VLM_REQUEST_FAILED"),
+    (lambda i, b: Reply(kind="status", status=500), "synth", "VLM_REQUEST_FAILED"),
+    (lambda i, b: Reply(kind="drop"), "synth", "VLM_REQUEST_FAILED"),
+    (lambda i, b: good(i, b) if "Write " in _text(b) else Reply(kind="status", status=503),
+     "vlm_judge", "VLM_JUDGE_UNAVAILABLE"),
     (lambda i, b: good(i, b) if "Write " in _text(b) else Reply(
         kind="json", content='{"supported": false, "unique": true, "reason": "empty box"}'),
      "vlm_judge", "VLM_JUDGE_UNSUPPORTED"),
     (lambda i, b: good(i, b) if "Write " in _text(b) else Reply(kind="text", content="yes"),
      "vlm_judge", "VLM_JUDGE_MALFORMED"),
-], ids=["prose", "http-400", "broken-json", "judge-no", "judge-prose"])
+], ids=["prose", "http-400", "broken-json", "http-500", "dropped", "judge-503", "judge-no",
+        "judge-prose"])
 def test_faults_end_as_counted_rejects(data: Path, tmp_path: Path, script: Any, stage: str,
                                        reason: str) -> None:
     with ScriptedServer(script) as server:
@@ -136,3 +141,23 @@ def test_killed_build_resumes_without_repeating_answered_requests(data: Path,
         again = [_text(b) for b in server.requests[first_run:]]
     assert not set(answered) & set(again)  # nothing answered before is asked again
     assert read_manifest(out)["funnel"]["synthesized"] > 0
+
+
+def test_workers_share_one_cache(data: Path, tmp_path: Path) -> None:
+    """Two worker processes write the same SQLite cache; a second build into another folder,
+    pointed at that cache, sends no request at all. The judge also gets a close-up."""
+    cache = tmp_path / "shared.sqlite"
+    with ScriptedServer(good) as server:
+        first = build(config(data, server, cache=str(cache), judge_crop=True), tmp_path / "a",
+                      workers=2)
+        sent = len(server.requests)
+        second = build(config(data, server, cache=str(cache), judge_crop=True), tmp_path / "b",
+                       workers=2)
+        assert len(server.requests) == sent > 0
+    assert second["vlm"]["requests"] == 0 and second["vlm"]["cache_hits"] == sent
+    assert first["vlm"]["requests"] == sent
+    judge = [b for b in server.requests if "close-up" in _text(b)]
+    assert judge and all(_text(b).count("data:image/png") == 2 for b in judge)
+    # answers from the cache give the same dataset, byte for byte
+    for name in ("samples.jsonl", "rejects.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

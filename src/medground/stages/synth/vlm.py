@@ -58,7 +58,7 @@ class VLMSynthesizer(Synthesizer):
             task = "disambiguation" if group else "single"
             provenance = {"synthesizer": f"vlm:{self.vlm.model}", "prompt": prompts.SYNTH_VERSION,
                           "prompt_hash": prompts.prompt_hash(prompts.SYNTH_VERSION),
-                          "raw": answer.text, "cached": answer.cached,
+                          "raw": answer.text,
                           "usage": {"prompt_tokens": answer.prompt_tokens,
                                     "completion_tokens": answer.completion_tokens}}
             parsed, problem = (None, f"request failed: {answer.error}") if answer.error else \
