@@ -44,12 +44,15 @@ _QUESTIONS: Final = (
     "Where would you put a box on {np}?", "{Np}: where is it?", "{Np} - where is it?",
     "Do you see {np}? Mark it.", "Is {np} visible? Box it.", "Where might {np} be?",
     "In which region is {np}?", "Which bounding box fits {np}?", "How would you box {np}?",
+    "Where does {np} lie?", "Can you point out {np}?", "Which structure is {np}?",
+    "Could you outline {np}?", "Where on this image is {np}?", "Would you box {np}, please?",
 )
 _MULTI_QUESTIONS: Final = (
     "Where are {np}?", "Where are {np} located?", "Where exactly are {np}?",
     "Where do {np} appear?", "Can you locate {np}?", "Could you find {np}?",
     "Which boxes contain {np}?", "Which regions show {np}?", "Where can {np} be seen?",
-    "{Np}: where are they?", "What are the locations of {np}?",
+    "{Np}: where are they?", "What are the locations of {np}?", "Where do {np} lie?",
+    "Can you point out {np}?", "Could you outline {np}?", "Would you box {np}, please?",
 )
 _MULTI_VERBS: Final = (
     "find", "locate", "show", "identify", "mark", "highlight", "box", "indicate", "detect",
