@@ -8,6 +8,7 @@ Verdict, and the executor routes failed samples to the rejects sink and counts
 from __future__ import annotations
 
 import functools
+import os
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,8 +24,27 @@ from medground.stages.regions import Regions
 from medground.types import CaseInfo, Sample, Verdict, View
 
 
-@functools.lru_cache(maxsize=8)
+def decode_mask(m: dict[str, Any]) -> NDArray[np.bool_]:
+    """A COCO RLE mask, decoded once for all stages (read-only)."""
+    return _decode_mask(str(m["counts"]), int(m["size"][0]), int(m["size"][1]))
+
+
+@functools.lru_cache(maxsize=64)
+def _decode_mask(counts: str, height: int, width: int) -> NDArray[np.bool_]:
+    mask = rle.decode({"size": [height, width], "counts": counts})
+    mask.flags.writeable = False  # shared between stages: nobody may change it
+    return mask
+
+
 def _load_png(path: str) -> NDArray[np.uint8]:
+    """Cached on the file's modification time and size too, so a PNG rewritten in place (a
+    rebuild with --overwrite in the same process) is never judged from stale pixels."""
+    st = os.stat(path)
+    return _load_png_version(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_png_version(path: str, mtime_ns: int, size: int) -> NDArray[np.uint8]:
     with Image.open(path) as im:
         arr: NDArray[np.uint8] = np.asarray(im.convert("RGB") if im.mode not in ("L", "RGB") else im)
     return arr
@@ -64,7 +84,8 @@ class Check(Stage):
 
     @staticmethod
     def mask(sample: Sample, index: int = 0) -> NDArray[np.bool_]:
-        return rle.decode(sample.targets[index]["mask_rle"])
+        """Target ``index``'s mask; every stage asks for it, so decodings are shared."""
+        return decode_mask(sample.targets[index]["mask_rle"])
 
     def __call__(self, batch: list[Sample]) -> list[Sample]:
         for sample in batch:

@@ -286,10 +286,20 @@ def phrase_table(frame: dict[str, str] | None) -> list[tuple[str, Attr]]:
     return sorted(seen.items(), key=lambda kv: -len(kv[0]))
 
 
+def padded_words(text: str) -> str:
+    """Lower-case words (with ' and -) joined by single spaces, padded with a space at each end,
+    so that ``f" {phrase} " in padded_words(q)`` matches whole words."""
+    return " " + " ".join(re.findall(r"[a-z0-9'\-]+", text.lower())) + " "
+
+
+def query_key(text: str) -> str:
+    """What makes two queries the same one: their letters and digits, word by word."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def find_attributes(query: str, frame: dict[str, str] | None) -> list[Attr]:
     """Attributes stated in a query, by greedy longest-first phrase matching on word bounds."""
-    text = " " + re.sub(r"[^a-z0-9'\- ]+", " ", query.lower()) + " "
-    text = re.sub(r"\s+", " ", text)
+    text = padded_words(query)
     found: list[Attr] = []
     for phrase, attr in phrase_table(frame):
         needle = f" {phrase} "

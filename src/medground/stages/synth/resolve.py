@@ -6,19 +6,20 @@ semantics, so a query is unique exactly when ``resolve`` returns its target and 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from medground.stages.synth.describe import Candidate, select
-from medground.stages.synth.lexicon import RELATIVE_KINDS, Attr, find_attributes, noun_forms
-
-
-def _text(query: str) -> str:
-    return " " + re.sub(r"\s+", " ", re.sub(r"[^a-z0-9'\- ]+", " ", query.lower())) + " "
+from medground.stages.synth.lexicon import (
+    RELATIVE_KINDS,
+    Attr,
+    find_attributes,
+    noun_forms,
+    padded_words,
+)
 
 
 def named(query: str, label: str) -> bool:
-    text = _text(query)
+    text = padded_words(query)
     return any(f" {form.lower()} " in text for form in noun_forms(label))
 
 

@@ -13,7 +13,6 @@ Deterministic for a seed; no coordinates or digits are written (count words only
 from __future__ import annotations
 
 import random
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -31,7 +30,7 @@ from medground.stages.synth.describe import (
     same_family,
     select,
 )
-from medground.stages.synth.lexicon import Attr, image_nouns, is_finding
+from medground.stages.synth.lexicon import Attr, image_nouns, is_finding, query_key
 from medground.types import Sample
 
 VERSION = "template-v1"
@@ -164,7 +163,7 @@ class TemplateSynthesizer(Synthesizer):
         for _ in range(8):
             text, w = grammar.sentence(np_text, wrappers, ctx.info.modality, ctx.view.plane, rng,
                                        img, has_post)
-            key = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+            key = query_key(text)
             if key not in self._seen:
                 break
         self._seen.add(key)

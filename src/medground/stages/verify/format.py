@@ -3,15 +3,13 @@ clean English text that leaks nothing about the answer."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any, Final
 
-from medground.geometry import rle
 from medground.geometry.boxes import box_inside, mask_to_box
 from medground.labels import readable
-from medground.stages.base import Check
-from medground.stages.synth.lexicon import noun_forms
+from medground.stages.base import Check, decode_mask
+from medground.stages.synth.lexicon import noun_forms, query_key
 from medground.stages.verify import language
 from medground.types import Sample, Verdict
 
@@ -43,10 +41,6 @@ REASONS: Final = {
 }
 
 
-def normalised(query: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", query.lower()).strip()
-
-
 class FormatCheck(Check):
     name = "format"
 
@@ -61,7 +55,7 @@ class FormatCheck(Check):
         groups: dict[tuple[str, str], list[Sample]] = defaultdict(list)
         for s in batch:
             if s.passed:
-                groups[(s.image, normalised(s.query))].append(s)
+                groups[(s.image, query_key(s.query))].append(s)
         for same in groups.values():
             if len(same) < 2:
                 continue
@@ -122,7 +116,7 @@ class FormatCheck(Check):
                              f"{t['label']}: {t['box']} in {sample.width}x{sample.height}")
         if list(t["mask_rle"]["size"]) != [sample.height, sample.width]:
             return self.fail("MASK_SIZE_MISMATCH", f"{t['label']}: {t['mask_rle']['size']}")
-        mask = rle.decode(t["mask_rle"])
+        mask = decode_mask(t["mask_rle"])
         tight = mask_to_box(mask)
         if tight is None or list(tight) != list(t["box"]):
             return self.fail("MASK_BOX_MISMATCH", f"{t['label']}: box {t['box']}, mask {tight}")

@@ -29,6 +29,7 @@ from medground.stages.synth.lexicon import (
     Attr,
     find_attributes,
     noun_forms,
+    padded_words,
     plural,
 )
 from medground.stages.synth.resolve import named
@@ -116,7 +117,7 @@ class GeometryCheck(Check):
 
     # --- naming -----------------------------------------------------------------------------
     def _named(self, s: Sample) -> Verdict | None:
-        text = " " + " ".join(re.findall(r"[a-z0-9'\-]+", s.query.lower())) + " "
+        text = padded_words(s.query)
         if s.task != "multi":
             if not named(s.query, s.targets[0]["label"]):
                 return self.fail("TARGET_NOT_NAMED", readable(s.targets[0]["label"]))

@@ -65,10 +65,6 @@ def words(text: str) -> list[str]:
     return [w.lower().strip("'-") for w in _WORD.findall(text)]
 
 
-def known_words(extra: Iterable[str] = ()) -> set[str]:
-    return set(_dictionary()) | set(grammar_words()) | {w.lower() for w in extra}
-
-
 def name_words(labels: Iterable[str]) -> set[str]:
     """Words of the readable names (and synonyms, plurals) of some labels."""
     out: set[str] = set()

@@ -4,7 +4,6 @@ offline checks, so only samples that passed them cost a request."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Final
 
@@ -28,7 +27,6 @@ class VLMJudge(Check):
 
     def __init__(self, vlm: VLMConfig) -> None:
         self.vlm = vlm
-        self.usage: Counter[str] = Counter()
 
     def __call__(self, batch: list[Sample]) -> list[Sample]:
         todo = [s for s in batch if s.passed]
