@@ -82,14 +82,18 @@ class _Bucket:
         return max(1.0, self.rate / 60.0)  # a one-second burst
 
     async def take(self, units: float) -> None:
+        """Wait until ``units`` may be spent. A request larger than the burst waits for a full
+        bucket and leaves it in debt, so it is paid for over the following time (it would
+        otherwise wait forever)."""
+        need = min(units, self.capacity)
         while True:
             now = time.monotonic()
             self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate / 60.0)
             self.stamp = now
-            if self.level >= units:
+            if self.level >= need:
                 self.level -= units
                 return
-            await asyncio.sleep((units - self.level) * 60.0 / self.rate)
+            await asyncio.sleep((need - self.level) * 60.0 / self.rate)
 
 
 def retry_after_seconds(headers: Any) -> float | None:

@@ -88,6 +88,17 @@ def test_requests_per_minute_limit() -> None:
         assert time.perf_counter() - t0 >= 0.45
 
 
+def test_tokens_per_minute_limit() -> None:
+    # each request is charged max_tokens (150) + its estimated prompt: more than the one-second
+    # burst of 100 tokens; it must wait for a full bucket and pay off the debt, not wait forever
+    with ScriptedServer() as s, client(s.base_url, tokens_per_minute=6000, max_tokens=150) as c:
+        t0 = time.perf_counter()
+        out = c.run(reqs(4))
+        elapsed = time.perf_counter() - t0
+    assert all(o.error is None for o in out)
+    assert 3.5 <= elapsed < 12  # 600 tokens at 100 per second, the first 100 free
+
+
 def test_several_servers_share_the_load() -> None:
     with ScriptedServer(latency=0.05) as a, ScriptedServer(latency=0.05) as b, \
             client(a.base_url, b.base_url, max_in_flight=8) as c:
