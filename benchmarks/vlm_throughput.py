@@ -46,6 +46,7 @@ def main() -> None:
         print(f"sequential loop (official client): {seq_rps:6.2f} req/s")
         print(f"{'in flight':>9s} {'requests':>8s} {'req/s':>8s} {'ideal':>8s} {'of ideal':>9s} "
               f"{'x sequential':>12s}")
+        share: dict[int, float] = {}
         for k in (1, 8, 32, 64):
             n = max(32, 4 * k)
             with VLMClient(ClientConfig(base_urls=(server.base_url,), model="m",
@@ -56,6 +57,7 @@ def main() -> None:
                 rps = n / (time.perf_counter() - t0)
             assert all(c.error is None for c in out)
             ideal = k / lat
+            share[k] = rps / ideal
             print(f"{k:9d} {n:8d} {rps:8.1f} {ideal:8.1f} {rps / ideal:9.1%} {rps / seq_rps:12.1f}")
         with tempfile.TemporaryDirectory() as tmp:
             cache = RequestCache(Path(tmp) / "cache.sqlite")
@@ -74,6 +76,9 @@ def main() -> None:
             client.close()
             print(f"cache: first run {first:.2f} s, cached re-run {second:.3f} s "
                   f"({first / second:.0f}x faster, {len(server.requests) - before} new requests)")
+    ok = share[32] >= 0.8 and first / second >= 50
+    print(f"target >= 80% of ideal at 32 in flight ({share[32]:.1%}) and a cached re-run >= 50x "
+          f"faster ({first / second:.0f}x): {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -88,3 +88,15 @@ def test_provenance_records_template_and_attributes() -> None:
     dis = [s for s in samples if s.task == "disambiguation"]
     assert dis and all(s.provenance["attributes"] for s in dis if len(s.distractors) >= 1
                        and s.targets[0]["label"] == "lesion")
+
+
+@pytest.mark.parametrize("tasks", [["single"], ["disambiguation"], ["multi"],
+                                   ["single", "multi"]])
+def test_tasks_are_configurable(tasks: list[str]) -> None:
+    v = random_view(7, FRAMES["axial"])
+    regions = extract_regions(v, RegionsConfig(keep_whole=[], min_area_px=5), Counter())
+    info = CaseInfo(case_id=v.case_id, source="t", modality="CT", patient_id="p")
+    ctx = ViewContext(info=info, view=v, regions=regions, image_path="x.png",
+                      cues=region_cues(v, regions, "CT"))
+    samples = TemplateSynthesizer(QueriesConfig(tasks=tasks)).synthesize(ctx)  # type: ignore[arg-type]
+    assert samples and {s.task for s in samples} <= set(tasks)
