@@ -9,6 +9,7 @@ from typing import Any
 from medground.config import BuildConfig
 from medground.errors import CaseError, ConfigError
 from medground.executors.local import prepare, run_cases
+from medground.llm.session import prepare_cache
 from medground.manifest import merge
 from medground.sources import make_source
 from medground.sources.base import CaseRef
@@ -39,6 +40,8 @@ def build(
     plan = prepare(cfg, out, refs, overwrite)
     if on_start is not None:
         on_start(len(plan.refs), len(plan.refs) - len(plan.todo))
+    if cfg.vlm is not None and plan.todo:
+        prepare_cache(cfg.vlm, out)
     run_cases(cfg, out, plan.todo, workers, on_done or (lambda case, status: None))
     manifest = merge(cfg, out, plan)
     manifest["resumed_cases"] = len(plan.refs) - len(plan.todo)  # not written: run-specific

@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,19 +45,44 @@ def request_key(model: str, messages: list[dict[str, Any]], params: dict[str, An
 class RequestCache:
     """``get`` / ``put`` of JSON answers by key; safe across threads and processes (WAL)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._conn() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT)")
+        self._initialise()
+
+    def _initialise(self, attempts: int = 50) -> None:
+        """Switch to WAL and create the table; several processes may do this at once.
+
+        Changing the journal mode needs an exclusive lock and SQLite does not always run the
+        busy handler for it (a fresh file being created by another process returns
+        ``database is locked`` at once), so this retries with a short backoff. WAL is a
+        property of the file: once one process has set it, the others skip the pragma.
+        """
+        conn = self._conn()
+        for attempt in range(attempts):
+            try:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("CREATE TABLE IF NOT EXISTS answers "
+                             "(key TEXT PRIMARY KEY, answer TEXT)")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == attempts - 1:
+                    raise sqlite3.OperationalError(
+                        f"{self.path}: the VLM request cache stayed locked by another process "
+                        f"({exc})") from exc
+                time.sleep(min(0.01 * 2 ** attempt, 0.5))
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             self._local.conn = conn
         return conn
 

@@ -12,9 +12,19 @@ from medground.llm.client import ClientConfig, VLMClient
 _CLIENTS: dict[tuple[str, str], VLMClient] = {}
 
 
+def cache_path(cfg: VLMConfig, out: Path) -> Path:
+    """Where the request cache of a build into ``out`` lives."""
+    return Path(cfg.cache) if cfg.cache else out / ".medground" / "vlm.sqlite"
+
+
+def prepare_cache(cfg: VLMConfig, out: Path) -> None:
+    """Create the cache file (WAL, table) once, before worker processes open it together."""
+    RequestCache(cache_path(cfg, out)).close()
+
+
 def client_for(cfg: VLMConfig, out: Path) -> VLMClient:
-    cache_path = Path(cfg.cache) if cfg.cache else out / ".medground" / "vlm.sqlite"
-    key = (cfg.model_dump_json(), str(cache_path))
+    cache_path_ = cache_path(cfg, out)
+    key = (cfg.model_dump_json(), str(cache_path_))
     if key not in _CLIENTS:
         _CLIENTS[key] = VLMClient(
             ClientConfig(base_urls=cfg.base_urls, model=cfg.model, api_key_env=cfg.api_key_env,
@@ -23,7 +33,7 @@ def client_for(cfg: VLMConfig, out: Path) -> VLMClient:
                          requests_per_minute=cfg.requests_per_minute,
                          tokens_per_minute=cfg.tokens_per_minute, max_retries=cfg.max_retries,
                          backoff_base=cfg.backoff_base),
-            RequestCache(cache_path))
+            RequestCache(cache_path_))
     return _CLIENTS[key]
 
 
