@@ -108,6 +108,12 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         number = owner._record(body)
         try:
+            self._reply(owner, number, body)
+        finally:
+            owner._done()
+
+    def _reply(self, owner: ScriptedServer, number: int, body: dict[str, Any]) -> None:
+        try:
             reply = owner.script(number, body)
         except Exception as exc:  # a broken script shows up as a 500, not a hung client
             self._send(500, _error_body(500, f"script raised {type(exc).__name__}: {exc}"))
@@ -153,6 +159,8 @@ class ScriptedServer:
         self.script: Script = script or (lambda _n, _body: Reply(content="ok"))
         self.latency = latency
         self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0  # requests received and not yet answered
+        self.peak_in_flight = 0
         self.base_url = ""
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -163,7 +171,13 @@ class ScriptedServer:
     def _record(self, body: dict[str, Any]) -> int:
         with self._lock:
             self.requests.append(body)
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             return len(self.requests) - 1
+
+    def _done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def _track(self, conn: socket.socket, *, add: bool) -> None:
         with self._lock:
