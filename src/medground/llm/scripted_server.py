@@ -41,6 +41,9 @@ def _error_body(status: int, message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "code": code}}
 
 
+_STOP_GRACE = 5.0  # seconds stop() waits for woken handlers to return
+
+
 def _shut(conn: socket.socket) -> None:
     with contextlib.suppress(OSError):
         conn.shutdown(socket.SHUT_RDWR)
@@ -163,6 +166,7 @@ class ScriptedServer:
         self.peak_in_flight = 0
         self.base_url = ""
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified when a handler lets go
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._httpd: _Server | None = None
@@ -178,6 +182,12 @@ class ScriptedServer:
     def _done(self) -> None:
         with self._lock:
             self.in_flight -= 1
+            self._idle.notify_all()
+
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
 
     def _track(self, conn: socket.socket, *, add: bool) -> None:
         with self._lock:
@@ -185,6 +195,7 @@ class ScriptedServer:
                 self._connections.add(conn)
             else:
                 self._connections.discard(conn)
+                self._idle.notify_all()
 
     def start(self) -> ScriptedServer:
         if self._httpd is not None:
@@ -212,6 +223,9 @@ class ScriptedServer:
         httpd.server_close()
         if thread is not None:
             thread.join()
+        with self._lock:  # handlers were woken above; let them finish before returning
+            self._idle.wait_for(lambda: self.in_flight == 0 and not self._connections,
+                                timeout=_STOP_GRACE)
 
     def __enter__(self) -> ScriptedServer:
         return self.start()

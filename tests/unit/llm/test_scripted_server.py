@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import time
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,25 +102,31 @@ def test_malformed_body_raises_json_decode_error(serve: Any) -> None:
 
 
 def test_drop_is_a_connection_error_not_a_hang(serve: Any) -> None:
-    with client(serve(always(Reply(kind="drop"))), timeout=5.0) as c:
-        start = time.perf_counter()
-        with pytest.raises(openai.APIConnectionError) as info:
-            c.chat.completions.create(model="m", messages=MESSAGES)
+    with client(serve(always(Reply(kind="drop"))), timeout=60.0) as c, \
+            pytest.raises(openai.APIConnectionError) as info:
+        c.chat.completions.create(model="m", messages=MESSAGES)
     assert type(info.value) is openai.APIConnectionError  # not APITimeoutError
-    assert time.perf_counter() - start < 2.0
 
 
 def test_delay_beyond_client_timeout_times_out(serve: Any) -> None:
-    server = serve(always(Reply(content="late", delay=3.0)))
+    server = serve(always(Reply(content="late", delay=3600.0)))
     with client(server, timeout=0.3) as c, pytest.raises(openai.APITimeoutError):
         c.chat.completions.create(model="m", messages=MESSAGES)
-    start = time.perf_counter()
-    server.stop()  # wakes the handler still sleeping in its delay
-    assert time.perf_counter() - start < 1.5
+    assert server.in_flight == 1  # the handler is still sleeping in its hour-long delay
+    server.stop()  # wakes it: nothing is left running
+    assert server.in_flight == 0 and server.open_connections == 0
 
 
 def test_64_concurrent_requests_overlap(serve: Any) -> None:
-    server = serve(latency=0.2)
+    # every handler waits until all 64 requests are being handled at once: a server that
+    # answered one at a time would break the barrier and answer 500
+    everyone = threading.Barrier(64)
+
+    def script(n: int, body: dict[str, Any]) -> Reply:
+        everyone.wait(timeout=60)
+        return Reply(content="ok")
+
+    server = serve(script)
 
     async def run() -> list[str | None]:
         async with openai.AsyncOpenAI(
@@ -132,12 +138,9 @@ def test_64_concurrent_requests_overlap(serve: Any) -> None:
             ]
             return [r.choices[0].message.content for r in await asyncio.gather(*calls)]
 
-    start = time.perf_counter()
     contents = asyncio.run(run())
-    elapsed = time.perf_counter() - start
     assert contents == ["ok"] * 64
-    assert len(server.requests) == 64
-    assert elapsed < 3.0, f"64 x 0.2 s took {elapsed:.2f} s: server is not concurrent"
+    assert len(server.requests) == 64 and server.peak_in_flight == 64
 
 
 def test_requests_recorded_in_order_with_request_numbers(serve: Any) -> None:
@@ -171,9 +174,9 @@ def test_binds_loopback_and_stop_is_idempotent_and_frees_the_port() -> None:
         assert port
         with client(server) as c:  # an idle keep-alive connection is open while stopping
             c.chat.completions.create(model="m", messages=MESSAGES)
-            start = time.perf_counter()
+            assert server.open_connections == 1
             server.stop()
-            assert time.perf_counter() - start < 1.0
+            assert server.open_connections == 0
         server.stop()
     server.stop()
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), 1):
