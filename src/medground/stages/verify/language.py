@@ -76,8 +76,11 @@ def name_words(labels: Iterable[str]) -> set[str]:
 
 
 def unknown_words(text: str, extra: Iterable[str] = ()) -> list[str]:
-    vocab = _dictionary() | grammar_words() | {w.lower() for w in extra}
-    return [w for w in words(text) if w and w not in vocab]
+    # three lookups rather than one set: a union would copy the whole dictionary per call
+    dictionary, grammar_vocab = _dictionary(), grammar_words()
+    extra_vocab = {w.lower() for w in extra}
+    return [w for w in words(text)
+            if w and w not in dictionary and w not in grammar_vocab and w not in extra_vocab]
 
 
 def english_fraction(text: str, extra: Iterable[str] = ()) -> float:
