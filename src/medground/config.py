@@ -216,7 +216,11 @@ class VLMConfig(Strict):
     seed: int | None = None
     max_tokens: int = Field(512, ge=1)
     timeout: float = Field(120.0, gt=0)
-    max_in_flight: int = Field(8, ge=1)
+    max_in_flight: int = Field(8, ge=1, description="requests in flight per worker")
+    cases_in_flight: int | None = Field(
+        None, ge=1, description="cases each worker keeps open at once so that the server always "
+        "has requests (a 2D case has only one or two at a time); each holds its image or volume "
+        "in memory, so lower it for large volumes. Default: max_in_flight, at most 32")
     requests_per_minute: float | None = Field(None, gt=0)
     tokens_per_minute: float | None = Field(None, gt=0)
     max_retries: int = Field(5, ge=0)
@@ -228,6 +232,11 @@ class VLMConfig(Strict):
     price_per_million: dict[str, float] | None = Field(
         None, description="{'prompt': USD, 'completion': USD} per million tokens, for the cost")
     cache: str | None = Field(None, description="SQLite cache (default: OUT/.medground/vlm.sqlite)")
+
+    @property
+    def open_cases(self) -> int:
+        """``cases_in_flight``, or its default."""
+        return self.cases_in_flight or min(self.max_in_flight, 32)
 
     @property
     def base_urls(self) -> tuple[str, ...]:
@@ -242,14 +251,17 @@ class BuildConfig(Strict):
     queries: QueriesConfig = QueriesConfig()
     verify: VerifyConfig = VerifyConfig()
     vlm: VLMConfig | None = None
+    pseudonym_salt: str = Field("medground", description="salt of the pseudonymous patient ids")
+
+    @property
+    def uses_vlm(self) -> bool:
+        return self.queries.synthesizer == "vlm" or "vlm_judge" in self.verify.stages
 
     @model_validator(mode="after")
     def _vlm_needed(self) -> BuildConfig:
-        wants = self.queries.synthesizer == "vlm" or "vlm_judge" in self.verify.stages
-        if wants and self.vlm is None:
+        if self.uses_vlm and self.vlm is None:
             raise ValueError("queries.synthesizer: vlm and the vlm_judge stage need a `vlm` section")
         return self
-    pseudonym_salt: str = Field("medground", description="salt of the pseudonymous patient ids")
 
     @property
     def dataset_name(self) -> str:

@@ -14,9 +14,10 @@ from typing import Any
 from medground.config import BuildConfig
 from medground.errors import CaseError
 from medground.llm import session
+from medground.llm.client import metered
 from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
 from medground.sources import make_source
-from medground.sources.base import CaseRef, Source, relative
+from medground.sources.base import CaseRef, LoadedCase, Source, relative
 from medground.stages.base import Check, Synthesizer, ViewContext
 from medground.stages.cues import region_cues
 from medground.stages.regions import extract_regions
@@ -107,7 +108,15 @@ class Pipeline:
                                               issue.code, issue.message, root, fatal=False))
         folder = safe_name(case.info.case_id)
         self.bind(out)
-        usage_before = session.snapshot()
+        with metered() as usage:
+            self._run_views(case, folder, out, result)
+        counts.update({f"vlm/{k}": v for k, v in sorted(usage.items()) if v})
+        result.status = "ok" if (result.samples or result.rejects) else "empty"
+        counts[f"cases_{result.status}"] += 1
+        return result
+
+    def _run_views(self, case: LoadedCase, folder: str, out: Path, result: CaseResult) -> None:
+        counts = result.counts
         for view in make_views(case, self.cfg.slicing, counts):
             counts["views"] += 1
             regions = extract_regions(view, self.cfg.regions, counts)
@@ -135,10 +144,6 @@ class Pipeline:
                     result.rejects.append(s.to_dict())
                     counts["rejected"] += 1
                     counts[f"rejected/{failure.stage}/{failure.reason}"] += 1
-        counts.update(session.usage_delta(usage_before, session.snapshot()))
-        result.status = "ok" if (result.samples or result.rejects) else "empty"
-        counts[f"cases_{result.status}"] += 1
-        return result
 
 
 def error_record(

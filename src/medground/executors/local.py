@@ -12,11 +12,17 @@ import hashlib
 import json
 import multiprocessing
 import shutil
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from medground.config import BuildConfig
 from medground.errors import ConfigError
@@ -25,11 +31,21 @@ from medground.sinks.files import atomic_write_bytes, dumps
 from medground.sources.base import CaseRef
 
 STATE = ".medground"
+_T = TypeVar("_T")
 OUTPUTS = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "manifest.json")
 
 
+#: VLM settings that change how fast a build runs, not what it writes: a build may be resumed
+#: with other values (a server restarted on another port, a lower rate after 429s)
+PACE_ONLY = frozenset({"base_url", "max_in_flight", "cases_in_flight", "requests_per_minute",
+                       "tokens_per_minute", "timeout", "max_retries", "backoff_base", "cache",
+                       "price_per_million", "api_key_env"})
+
+
 def config_hash(cfg: BuildConfig) -> str:
-    return hashlib.sha256(cfg.model_dump_json().encode()).hexdigest()
+    """What a resumed build must share with the one it continues."""
+    exclude = {"vlm": set(PACE_ONLY)} if cfg.vlm is not None else None
+    return hashlib.sha256(cfg.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
 def shard_path(out: Path, case_id: str) -> Path:
@@ -100,16 +116,50 @@ def _run_one(ref: CaseRef, out: Path) -> tuple[str, str]:
     return ref.case_id, result.status
 
 
+def _run_many(refs: Iterable[CaseRef], out: Path, at_once: int) -> Iterator[tuple[str, str]]:
+    """Run cases in this worker, ``at_once`` of them open together in threads (a VLM build
+    waits on the server, not the CPU); yields each finished case."""
+    if at_once <= 1:
+        for ref in refs:
+            yield _run_one(ref, out)
+        return
+    with ThreadPoolExecutor(at_once, thread_name_prefix="medground-case") as threads:
+        pending: set[Future[tuple[str, str]]] = set()
+        for ref in refs:
+            pending.add(threads.submit(_run_one, ref, out))
+            if len(pending) >= at_once:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    yield f.result()
+        for f in _as_completed(pending):
+            yield f.result()
+
+
+def _run_chunk(refs: list[CaseRef], out: Path) -> list[tuple[str, str]]:
+    return list(_run_many(refs, out, len(refs)))
+
+
+def cases_at_once(cfg: BuildConfig) -> int:
+    """Cases a worker keeps open together: ``vlm.cases_in_flight`` when a VLM is used, else 1
+    (the offline stages are CPU-bound: processes, not threads, spread them)."""
+    return cfg.vlm.open_cases if cfg.uses_vlm and cfg.vlm is not None else 1
+
+
 def run_cases(
     cfg: BuildConfig, out: Path, todo: list[CaseRef], workers: int,
     on_done: Callable[[str, str], None],
 ) -> None:
-    """Process cases, at most ``2 * workers`` in flight so memory stays flat."""
+    """Process cases, a bounded number in flight so memory stays flat.
+
+    One worker runs in this process; several are a process pool, each given chunks of
+    ``cases_at_once`` cases at a time and at most two chunks queued per worker.
+    """
+    at_once = cases_at_once(cfg)
     if workers <= 1:
         _init_worker(cfg)
         try:
-            for ref in todo:
-                on_done(*_run_one(ref, out))
+            for case, status in _run_many(todo, out, at_once):
+                on_done(case, status)
         finally:
             if _PIPELINE is not None:
                 _PIPELINE.teardown()
@@ -117,19 +167,20 @@ def run_cases(
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(cfg,)) as pool:
-        pending: set[Future[tuple[str, str]]] = set()
-        queue = iter(todo)
-        for ref in queue:
-            pending.add(pool.submit(_run_one, ref, out))
+        pending: set[Future[list[tuple[str, str]]]] = set()
+        for start in range(0, len(todo), at_once):
+            pending.add(pool.submit(_run_chunk, todo[start:start + at_once], out))
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
-                    on_done(*f.result())
+                    for case, status in f.result():
+                        on_done(case, status)
         for f in _as_completed(pending):
-            on_done(*f.result())
+            for case, status in f.result():
+                on_done(case, status)
 
 
-def _as_completed(pending: set[Future[tuple[str, str]]]) -> Iterator[Future[tuple[str, str]]]:
+def _as_completed(pending: set[Future[_T]]) -> Iterator[Future[_T]]:
     while pending:
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
         yield from done

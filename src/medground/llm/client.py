@@ -10,17 +10,34 @@ usage accounting. The API key is read from an environment variable and never log
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from medground.llm.cache import RequestCache, request_key
+
+#: the counter that also receives the usage of ``run`` calls made in this context (a case)
+_METER: ContextVar[Counter[str] | None] = ContextVar("medground_vlm_meter", default=None)
+
+
+@contextlib.contextmanager
+def metered() -> Iterator[Counter[str]]:
+    """Count the usage (requests, cache hits, tokens, retries, errors) of every ``run`` made
+    by this thread inside the block, separately from other threads running at the same time."""
+    usage: Counter[str] = Counter()
+    token = _METER.set(usage)
+    try:
+        yield usage
+    finally:
+        _METER.reset(token)
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,7 @@ class VLMClient:
         self.cfg = cfg
         self.cache = cache
         self.stats: Counter[str] = Counter()
+        self._start_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._clients: dict[str, Any] = {}
@@ -126,11 +144,14 @@ class VLMClient:
     def run(self, requests: Sequence[dict[str, Any]]) -> list[Completion]:
         """Answer a batch; each request has ``messages``, ``prompt_version`` and optionally
         ``response_format``. Calls share one event loop (a background thread), the HTTP clients
-        and their connections, so many small batches cost no more than one large one."""
-        if self._loop is None:
-            self._start()
+        and their connections, so many small batches cost no more than one large one. Several
+        threads may call it at once: their requests share the in-flight bound and the rate
+        limits, and each thread's usage goes to its own ``metered`` counter."""
+        with self._start_lock:
+            if self._loop is None:
+                self._start()
         assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(self._run(requests), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._run(requests, _METER.get()), self._loop)
         return future.result()
 
     def _start(self) -> None:
@@ -176,8 +197,16 @@ class VLMClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def _run(self, requests: Sequence[dict[str, Any]]) -> list[Completion]:
+    async def _run(self, requests: Sequence[dict[str, Any]],
+                   meter: Counter[str] | None) -> list[Completion]:
+        _METER.set(meter)  # this task's context, copied into the tasks gather makes
         return list(await asyncio.gather(*(self._one(self._clients, r) for r in requests)))
+
+    def _count(self, key: str, n: int = 1) -> None:
+        self.stats[key] += n
+        meter = _METER.get()
+        if meter is not None:
+            meter[key] += n
 
     def _params(self, request: dict[str, Any]) -> dict[str, Any]:
         params: dict[str, Any] = {"temperature": self.cfg.temperature,
@@ -193,15 +222,15 @@ class VLMClient:
         key = request_key(self.cfg.model, request["messages"], params,
                           str(request.get("prompt_version", "")))
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            self.stats["cache_hits"] += 1
+            self._count("cache_hits")
             return Completion(text=hit["text"], prompt_tokens=hit["prompt_tokens"],
                               completion_tokens=hit["completion_tokens"], cached=True)
         async with self._sem:
             result = await self._with_retries(clients, request["messages"], params)
         if result.error is None and self.cache is not None:
             self.cache.put(key, result.to_dict())
-        self.stats["prompt_tokens"] += result.prompt_tokens
-        self.stats["completion_tokens"] += result.completion_tokens
+        self._count("prompt_tokens", result.prompt_tokens)
+        self._count("completion_tokens", result.completion_tokens)
         return result
 
     async def _with_retries(self, clients: dict[str, Any], messages: list[dict[str, Any]],
@@ -216,7 +245,7 @@ class VLMClient:
                 await self._tpm.take(self.cfg.max_tokens + _estimate_tokens(messages))
             url = min(self._load, key=lambda u: self._load[u])  # least loaded server
             self._load[url] += 1
-            self.stats["requests"] += 1
+            self._count("requests")
             wait: float | None = None
             try:
                 resp = await clients[url].chat.completions.create(
@@ -231,7 +260,7 @@ class VLMClient:
             except openai.APIStatusError as exc:
                 last = f"HTTP {exc.status_code}: {_short(exc)}"
                 if exc.status_code not in (408, 409, 429) and exc.status_code < 500:
-                    self.stats["errors"] += 1
+                    self._count("errors")
                     return Completion(text=None, attempts=attempt + 1, error=last)
                 wait = retry_after_seconds(exc.response.headers)
             except (openai.APITimeoutError, openai.APIConnectionError) as exc:
@@ -241,11 +270,11 @@ class VLMClient:
             finally:
                 self._load[url] -= 1
             if attempt < self.cfg.max_retries:
-                self.stats["retries"] += 1
+                self._count("retries")
                 backoff = min(self.cfg.backoff_max, self.cfg.backoff_base * 2 ** attempt)
                 delay = wait if wait is not None else backoff
                 await asyncio.sleep(delay * (1 + 0.25 * random.random()))  # jitter
-        self.stats["errors"] += 1
+        self._count("errors")
         return Completion(text=None, attempts=self.cfg.max_retries + 1, error=last)
 
 

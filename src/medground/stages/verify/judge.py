@@ -226,9 +226,10 @@ class ImageJudge(Check):
     _last_padding: tuple[NDArray[np.uint8], NDArray[np.bool_]] | None = None
 
     def _padding(self, image: NDArray[np.uint8]) -> NDArray[np.bool_]:
-        if self._last_padding is None or self._last_padding[0] is not image:
-            self._last_padding = (image, padding_mask(image))
-        return self._last_padding[1]
+        last = self._last_padding  # one read: cases of a worker may run in threads
+        if last is None or last[0] is not image:
+            last = self._last_padding = (image, padding_mask(image))
+        return last[1]
 
     def check(self, sample: Sample) -> Verdict:
         try:
