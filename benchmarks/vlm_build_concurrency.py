@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=96)
     ap.add_argument("--latency", type=float, default=0.2)
     args = ap.parse_args()
-    default = VLMConfig(base_url="http://unused", model="m", max_in_flight=16).open_cases
+    default = VLMConfig(base_url="http://unused", model="m", max_in_flight=16).open_cases(False)
     with tempfile.TemporaryDirectory() as tmp, \
             ScriptedServer(answer, latency=args.latency) as server:
         data = write_cases(Path(tmp) / "data", args.cases)

@@ -220,7 +220,7 @@ class VLMConfig(Strict):
     cases_in_flight: int | None = Field(
         None, ge=1, description="cases each worker keeps open at once so that the server always "
         "has requests (a 2D case has only one or two at a time); each holds its image or volume "
-        "in memory, so lower it for large volumes. Default: max_in_flight, at most 32")
+        "in memory. Default: max_in_flight, at most 32 for 2D images and 4 for volumes")
     requests_per_minute: float | None = Field(None, gt=0)
     tokens_per_minute: float | None = Field(None, gt=0)
     max_retries: int = Field(5, ge=0)
@@ -233,10 +233,10 @@ class VLMConfig(Strict):
         None, description="{'prompt': USD, 'completion': USD} per million tokens, for the cost")
     cache: str | None = Field(None, description="SQLite cache (default: OUT/.medground/vlm.sqlite)")
 
-    @property
-    def open_cases(self) -> int:
-        """``cases_in_flight``, or its default."""
-        return self.cases_in_flight or min(self.max_in_flight, 32)
+    def open_cases(self, volumes: bool) -> int:
+        """``cases_in_flight``, or its default: a volume case already has many requests (its
+        slices' targets) and may hold a gigabyte, a 2D case has one or two and a few MB."""
+        return self.cases_in_flight or min(self.max_in_flight, 4 if volumes else 32)
 
     @property
     def base_urls(self) -> tuple[str, ...]:

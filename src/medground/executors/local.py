@@ -142,7 +142,9 @@ def _run_chunk(refs: list[CaseRef], out: Path) -> list[tuple[str, str]]:
 def cases_at_once(cfg: BuildConfig) -> int:
     """Cases a worker keeps open together: ``vlm.cases_in_flight`` when a VLM is used, else 1
     (the offline stages are CPU-bound: processes, not threads, spread them)."""
-    return cfg.vlm.open_cases if cfg.uses_vlm and cfg.vlm is not None else 1
+    if not cfg.uses_vlm or cfg.vlm is None:
+        return 1
+    return cfg.vlm.open_cases(volumes=cfg.source.type != "folder2d")
 
 
 def run_cases(

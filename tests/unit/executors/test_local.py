@@ -75,6 +75,11 @@ def test_open_cases_default_and_offline_builds() -> None:
         assert cases_at_once(config(Path("."), s)) == 8  # max_in_flight's default
         assert cases_at_once(config(Path("."), s, max_in_flight=100)) == 32
         assert cases_at_once(config(Path("."), s, cases_in_flight=3)) == 3
+        volumes = config(Path("."), s, max_in_flight=100).model_copy(update={
+            "source": parse_config({"source": {"type": "nifti", "root": ".",
+                                               "images": "*.nii.gz", "labels": "{case}.nii.gz"}},
+                                   base_dir=Path(".")).source})
+        assert cases_at_once(volumes) == 4  # each may hold a large volume
     offline = parse_config({"source": {"type": "folder2d", "root": ".", "images": "*.png",
                                        "masks": "{stem}.png"}}, base_dir=Path("."))
     assert cases_at_once(offline) == 1  # CPU-bound stages: no threads
