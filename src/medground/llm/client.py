@@ -242,7 +242,7 @@ class VLMClient:
             if self._rpm:
                 await self._rpm.take(1)
             if self._tpm:
-                await self._tpm.take(self.cfg.max_tokens + _estimate_tokens(messages))
+                await self._tpm.take(self.cfg.max_tokens + estimate_tokens(messages))
             url = min(self._load, key=lambda u: self._load[u])  # least loaded server
             self._load[url] += 1
             self._count("requests")
@@ -278,9 +278,26 @@ class VLMClient:
         return Completion(text=None, attempts=self.cfg.max_retries + 1, error=last)
 
 
-def _estimate_tokens(messages: list[dict[str, Any]]) -> int:
-    text = "".join(str(m.get("content", "")) for m in messages)
-    return len(text) // 4
+#: what one image is charged against ``tokens_per_minute`` (a 1024 x 1024 image at OpenAI's
+#: high detail; servers count differently, and the base64 text is not what they count)
+IMAGE_TOKENS = 765
+
+
+def estimate_tokens(messages: list[dict[str, Any]]) -> int:
+    """Prompt tokens of a request, roughly: a quarter of the text's characters, plus
+    ``IMAGE_TOKENS`` per image."""
+    chars = images = 0
+    for m in messages:
+        content = m.get("content", "")
+        if not isinstance(content, list):
+            chars += len(str(content))
+            continue
+        for part in content:
+            if part.get("type") == "image_url":
+                images += 1
+            else:
+                chars += len(str(part.get("text", "")))
+    return chars // 4 + images * IMAGE_TOKENS
 
 
 def _short(exc: Exception) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from medground.llm.cache import RequestCache, request_key
-from medground.llm.client import ClientConfig, VLMClient
+from medground.llm.client import IMAGE_TOKENS, ClientConfig, VLMClient, estimate_tokens
 from medground.llm.scripted_server import Reply, ScriptedServer
 
 
@@ -92,6 +92,16 @@ def test_tokens_per_minute_limit() -> None:
         elapsed = time.perf_counter() - t0
     assert all(o.error is None for o in out)
     assert 3.5 <= elapsed < 12  # 600 tokens at 100 per second, the first 100 free
+
+
+def test_images_are_charged_as_images_not_as_their_base64_text() -> None:
+    # a 200 KB PNG as a data URL is ~270k characters: charged as text it would be ~67k tokens
+    # and tokens_per_minute would throttle image requests a hundredfold
+    url = "data:image/png;base64," + "A" * 270_000
+    messages = [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}},
+                                             {"type": "text", "text": "x" * 400}]}]
+    assert estimate_tokens(messages) == IMAGE_TOKENS + 100
+    assert estimate_tokens([{"role": "user", "content": "y" * 80}]) == 20
 
 
 def test_several_servers_share_the_load() -> None:
