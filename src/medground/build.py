@@ -9,16 +9,20 @@ from typing import Any
 from medground.config import BuildConfig
 from medground.errors import CaseError, ConfigError
 from medground.executors.local import prepare, run_cases
-from medground.llm.session import prepare_cache
 from medground.manifest import merge
 from medground.sources import make_source
-from medground.sources.base import CaseRef
+from medground.sources.base import CaseRef, Source
 
 
 def discover(cfg: BuildConfig) -> list[CaseRef]:
     """Case references of the configured source; a source-level problem is a ConfigError."""
+    return _source_and_refs(cfg)[1]
+
+
+def _source_and_refs(cfg: BuildConfig) -> tuple[Source, list[CaseRef]]:
     try:
-        return make_source(cfg).case_refs()
+        source = make_source(cfg)
+        return source, source.case_refs()
     except CaseError as exc:
         raise ConfigError(f"source: {exc}") from exc
 
@@ -36,12 +40,10 @@ def build(
     ``on_start(total, already_done)`` and ``on_done(case, status)`` drive progress display.
     """
     out.mkdir(parents=True, exist_ok=True)
-    refs = discover(cfg)
-    plan = prepare(cfg, out, refs, overwrite)
+    source, refs = _source_and_refs(cfg)
+    plan = prepare(cfg, out, refs, overwrite, source.display_file)
     if on_start is not None:
         on_start(len(plan.refs), len(plan.refs) - len(plan.todo))
-    if cfg.vlm is not None and plan.todo:
-        prepare_cache(cfg.vlm, out)
     run_cases(cfg, out, plan.todo, workers, on_done or (lambda case, status: None))
     manifest = merge(cfg, out, plan)
     manifest["resumed_cases"] = len(plan.refs) - len(plan.todo)  # not written: run-specific

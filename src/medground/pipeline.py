@@ -17,7 +17,7 @@ from medground.llm import session
 from medground.llm.client import metered
 from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
 from medground.sources import make_source
-from medground.sources.base import CaseRef, LoadedCase, Source, relative
+from medground.sources.base import CaseRef, LoadedCase, Source
 from medground.stages.base import Check, Synthesizer, ViewContext
 from medground.stages.cues import region_cues
 from medground.stages.regions import extract_regions
@@ -85,27 +85,31 @@ class Pipeline:
     def run_case(self, ref: CaseRef, out: Path) -> CaseResult:
         result = CaseResult(case=ref.case_id, status="empty")
         counts = result.counts
-        root = self.source.root
+        src = self.source
+
+        def record(case: str, file: str, code: str, message: str, fatal: bool) -> None:
+            result.errors.append({"case": case, "file": src.display_file(ref, file),
+                                  "code": code, "message": src.redact(ref, message),
+                                  "fatal": fatal})
+
         try:
-            case = self.source.load(ref)
+            case = src.load(ref)
         except CaseError as exc:
             result.status = "failed"
-            result.errors.append(error_record(ref.case_id, exc.file or ref.files[0][1], exc.code,
-                                              exc.message, root, fatal=True))
+            record(ref.case_id, exc.file or ref.files[0][1], exc.code, exc.message, fatal=True)
             counts["cases_failed"] += 1
             return result
         except Exception as exc:  # a bug or an unforeseen file problem: record, go on
             result.status = "failed"
             last = traceback.extract_tb(exc.__traceback__)[-1]
-            result.errors.append(error_record(
-                ref.case_id, ref.files[0][1], "INTERNAL_ERROR",
-                f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
-                root, fatal=True))
+            record(ref.case_id, ref.files[0][1], "INTERNAL_ERROR",
+                   f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
+                   fatal=True)
             counts["cases_failed"] += 1
             return result
         for issue in case.issues:
-            result.errors.append(error_record(case.info.case_id, issue.file or ref.files[0][1],
-                                              issue.code, issue.message, root, fatal=False))
+            record(case.info.case_id, issue.file or ref.files[0][1], issue.code, issue.message,
+                   fatal=False)
         folder = safe_name(case.info.case_id)
         self.bind(out)
         with metered() as usage:
@@ -144,10 +148,3 @@ class Pipeline:
                     result.rejects.append(s.to_dict())
                     counts["rejected"] += 1
                     counts[f"rejected/{failure.stage}/{failure.reason}"] += 1
-
-
-def error_record(
-    case: str, file: str, code: str, message: str, root: Path, fatal: bool
-) -> dict[str, Any]:
-    return {"case": case, "file": relative(file, root), "code": code, "message": message,
-            "fatal": fatal}

@@ -60,8 +60,10 @@ class Plan:
     todo: list[CaseRef]
 
 
-def prepare(cfg: BuildConfig, out: Path, refs: list[CaseRef], overwrite: bool) -> Plan:
-    """Check the output folder belongs to this config, find duplicates and finished cases."""
+def prepare(cfg: BuildConfig, out: Path, refs: list[CaseRef], overwrite: bool,
+            display: Callable[[CaseRef, str], str]) -> Plan:
+    """Check the output folder belongs to this config, find duplicates and finished cases.
+    ``display`` names a case's file in error records (the source's ``display_file``)."""
     state = out / STATE
     run_file = state / "run.json"
     digest = config_hash(cfg)
@@ -86,13 +88,14 @@ def prepare(cfg: BuildConfig, out: Path, refs: list[CaseRef], overwrite: bool) -
     for ref in refs:
         if ref.case_id in first_file:
             errors.append({
-                "case": ref.case_id, "file": ref.files[0][1], "code": "DUPLICATE_CASE",
+                "case": ref.case_id, "file": display(ref, ref.files[0][1]),
+                "code": "DUPLICATE_CASE",
                 "message": f"case id {ref.case_id!r} also comes from {first_file[ref.case_id]}; "
                            "this one is skipped (give cases distinct names)",
                 "fatal": True,
             })
             continue
-        first_file[ref.case_id] = ref.files[0][1]
+        first_file[ref.case_id] = display(ref, ref.files[0][1])
         unique.append(ref)
     todo = [r for r in unique if not shard_path(out, r.case_id).exists()]
     return Plan(refs=unique, discovery_errors=errors, todo=todo)

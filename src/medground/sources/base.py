@@ -72,9 +72,17 @@ class Source(ABC):
     def load(self, ref: CaseRef) -> LoadedCase:
         """Read one case; raise CaseError when it cannot be used at all."""
 
-    def pseudonym(self, key: str) -> str:
+    def pseudonym(self, key: str, prefix: str = "anon") -> str:
         digest = hashlib.sha256(f"{self.cfg.pseudonym_salt}:{key}".encode()).hexdigest()
-        return f"anon-{digest[:12]}"
+        return f"{prefix}-{digest[:12]}"
+
+    def display_file(self, ref: CaseRef, path: str) -> str:
+        """How an error record names a file of ``ref``: relative to the source root."""
+        return relative(path, self.root)
+
+    def redact(self, ref: CaseRef, text: str) -> str:
+        """``text`` (an error message) without what must never reach an output."""
+        return text
 
 
 def relative(path: str | Path, root: Path) -> str:

@@ -9,12 +9,10 @@ A configured case name that contains a header identifier is replaced by the pseu
 
 from __future__ import annotations
 
-import hashlib
-
 from medground.config import BuildConfig, DicomSource
 from medground.errors import CaseError
 from medground.io.dicom import load_dicom_series
-from medground.sources.base import CaseRef, Source, VolumeCase, load_label_names
+from medground.sources.base import CaseRef, Source, VolumeCase, load_label_names, relative
 from medground.sources.volumes import load_volume, make_volume_case
 
 
@@ -26,9 +24,8 @@ class DicomSeriesSource(Source):
     def case_refs(self) -> list[CaseRef]:
         refs = []
         for p in self.src.pairs:
-            digest = hashlib.sha256(f"{self.cfg.pseudonym_salt}:{p.series}".encode()).hexdigest()
             refs.append(CaseRef(
-                case_id=p.case or f"series-{digest[:12]}",
+                case_id=p.case or self.pseudonym(p.series, prefix="series"),
                 files=(("series", str(self.root / p.series)), ("label", str(self.root / p.label))),
                 extra=(("label_names_key", p.label_names_key),) if p.label_names_key else (),
             ))
@@ -55,13 +52,20 @@ class DicomSeriesSource(Source):
             issue.file = f"label of {case.info.case_id}"
         return case
 
+    def display_file(self, ref: CaseRef, path: str) -> str:
+        """A file's role ("series of <case>"), never its path: folders may carry names."""
+        role = next((r for r, p in ref.files if p == path), None)
+        return f"{role} of {ref.case_id}" if role else self.redact(ref, path)
+
+    def redact(self, ref: CaseRef, text: str) -> str:
+        for role, path in ref.files:
+            for form in (path, relative(path, self.root)):
+                text = text.replace(form, f"<{role}>")
+        return text
+
     def _scrubbed(self, exc: CaseError, ref: CaseRef, role: str) -> CaseError:
         """The same error without any path that may carry a patient's name."""
-        message = exc.message
-        for _, path in ref.files:
-            for form in (path, str(self.root.joinpath(path).relative_to(self.root))):
-                message = message.replace(form, f"<{role}>")
-        return CaseError(f"{role} of {ref.case_id}", message, code=exc.code)
+        return CaseError(f"{role} of {ref.case_id}", self.redact(ref, exc.message), code=exc.code)
 
 
 def _contains_identifier(case_id: str, patient_key: str) -> bool:

@@ -124,3 +124,30 @@ def test_dicom_series_identifiers_never_reach_outputs(tmp_path: Path) -> None:
         if s["plane"] == "axial" and t["label"] in ("liver", "spleen"):
             on_left = t["centroid"][0] < s["width"] / 2
             assert on_left == (t["label"] == "liver")
+
+
+def test_dicom_paths_stay_out_of_duplicate_and_internal_error_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every error path, not only the loader's: two pairs named alike (DUPLICATE_CASE), an
+    unforeseen exception, and a series given by an absolute path outside the root."""
+    ph = make_phantom(seed=4, orientation="LPS", shape=(64, 56, 16), spacing=(2.0, 2.0, 3.0))
+    elsewhere = tmp_path / "export" / "Doe_Jane_MRN99887766"
+    _dicom_series(elsewhere, ph.image, (2.0, 2.0, 3.0))
+    root = tmp_path / "root"
+    root.mkdir()
+    nib.save(nib.Nifti1Image(ph.label, np.diag([-2.0, -2.0, 3.0, 1.0])), str(root / "seg.nii.gz"))
+    pair = {"series": str(elsewhere), "label": "seg.nii.gz", "case": "c1"}
+    cfg = parse_config({"name": "dcm", "source": {
+        "type": "dicom", "root": str(root), "label_names": dict(LABELS),
+        "pairs": [pair, pair]}}, base_dir=root)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"cannot read {elsewhere}/slice_000.dcm")
+
+    monkeypatch.setattr("medground.sources.dicom.load_dicom_series", broken)
+    build(cfg, tmp_path / "out")
+    errors = read_jsonl(tmp_path / "out" / "errors.jsonl")
+    assert sorted(e["code"] for e in errors) == ["DUPLICATE_CASE", "INTERNAL_ERROR"]
+    assert all(e["file"] == "series of c1" for e in errors)
+    text = json.dumps(errors)
+    assert "Doe" not in text and "MRN" not in text and "<series>" in text
