@@ -223,6 +223,7 @@ def predict(
     from medground.eval.predict import predict_dataset
     from medground.llm.cache import RequestCache
     from medground.llm.client import ClientConfig
+    from medground.llm.session import default_cache
 
     if box_format not in BOX_FORMATS:
         raise typer.BadParameter(f"{box_format!r} is not one of {', '.join(BOX_FORMATS)}",
@@ -233,7 +234,7 @@ def predict(
     if not (dataset / "samples.jsonl").is_file():
         console.print(f"[red]error:[/red] {dataset / 'samples.jsonl'} not found", highlight=False)
         raise typer.Exit(2)
-    request_cache = RequestCache(cache or dataset / ".medground" / "vlm.sqlite")
+    request_cache = RequestCache(cache or default_cache(dataset))
     try:
         summary = predict_dataset(dataset, out, cfg, box_format, request_cache, limit=limit)
     finally:

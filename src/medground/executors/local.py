@@ -15,12 +15,14 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
+    Executor,
     Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
     wait,
 )
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +33,6 @@ from medground.sinks.files import atomic_write_bytes, dumps
 from medground.sources.base import CaseRef
 
 STATE = ".medground"
-_T = TypeVar("_T")
 OUTPUTS = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "manifest.json")
 
 
@@ -40,6 +41,10 @@ OUTPUTS = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "manifest.json")
 PACE_ONLY = frozenset({"base_url", "max_in_flight", "cases_in_flight", "requests_per_minute",
                        "tokens_per_minute", "timeout", "max_retries", "backoff_base", "cache",
                        "price_per_million", "api_key_env"})
+
+
+_A = TypeVar("_A")
+_T = TypeVar("_T")
 
 
 def config_hash(cfg: BuildConfig) -> str:
@@ -119,6 +124,21 @@ def _run_one(ref: CaseRef, out: Path) -> tuple[str, str]:
     return ref.case_id, result.status
 
 
+def _bounded(pool: Executor, fn: Callable[[_A], _T], items: Iterable[_A],
+             limit: int) -> Iterator[_T]:
+    """``fn`` over ``items`` in ``pool``, at most ``limit`` submitted and not yet collected
+    (so memory stays flat); results in completion order."""
+    pending: set[Future[_T]] = set()
+    for item in items:
+        pending.add(pool.submit(fn, item))
+        if len(pending) >= limit:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (f.result() for f in done)
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        yield from (f.result() for f in done)
+
+
 def _run_many(refs: Iterable[CaseRef], out: Path, at_once: int) -> Iterator[tuple[str, str]]:
     """Run cases in this worker, ``at_once`` of them open together in threads (a VLM build
     waits on the server, not the CPU); yields each finished case."""
@@ -127,15 +147,7 @@ def _run_many(refs: Iterable[CaseRef], out: Path, at_once: int) -> Iterator[tupl
             yield _run_one(ref, out)
         return
     with ThreadPoolExecutor(at_once, thread_name_prefix="medground-case") as threads:
-        pending: set[Future[tuple[str, str]]] = set()
-        for ref in refs:
-            pending.add(threads.submit(_run_one, ref, out))
-            if len(pending) >= at_once:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
-        for f in _as_completed(pending):
-            yield f.result()
+        yield from _bounded(threads, partial(_run_one, out=out), refs, at_once)
 
 
 def _run_chunk(refs: list[CaseRef], out: Path) -> list[tuple[str, str]]:
@@ -170,25 +182,12 @@ def run_cases(
                 _PIPELINE.teardown()
         return
     ctx = multiprocessing.get_context("spawn")
+    chunks = (todo[i:i + at_once] for i in range(0, len(todo), at_once))
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(cfg,)) as pool:
-        pending: set[Future[list[tuple[str, str]]]] = set()
-        for start in range(0, len(todo), at_once):
-            pending.add(pool.submit(_run_chunk, todo[start:start + at_once], out))
-            if len(pending) >= 2 * workers:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    for case, status in f.result():
-                        on_done(case, status)
-        for f in _as_completed(pending):
-            for case, status in f.result():
+        for finished in _bounded(pool, partial(_run_chunk, out=out), chunks, 2 * workers):
+            for case, status in finished:
                 on_done(case, status)
-
-
-def _as_completed(pending: set[Future[_T]]) -> Iterator[Future[_T]]:
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        yield from done
 
 
 def iter_shards(out: Path, refs: list[CaseRef]) -> Iterator[dict[str, Any]]:

@@ -13,19 +13,14 @@ _CLIENTS: dict[tuple[str, str], VLMClient] = {}
 _LOCK = threading.Lock()  # cases of one worker may run in threads
 
 
-def cache_path(cfg: VLMConfig, out: Path) -> Path:
-    """Where the request cache of a build into ``out`` lives."""
-    return Path(cfg.cache) if cfg.cache else out / ".medground" / "vlm.sqlite"
-
-
-def prepare_cache(cfg: VLMConfig, out: Path) -> None:
-    """Create the cache file (WAL, table) once, before worker processes open it together."""
-    RequestCache(cache_path(cfg, out)).close()
+def default_cache(folder: Path) -> Path:
+    """The request cache of a dataset folder, unless the user names another."""
+    return folder / ".medground" / "vlm.sqlite"
 
 
 def client_for(cfg: VLMConfig, out: Path) -> VLMClient:
-    cache_path_ = cache_path(cfg, out)
-    key = (cfg.model_dump_json(), str(cache_path_))
+    cache_path = Path(cfg.cache) if cfg.cache else default_cache(out)
+    key = (cfg.model_dump_json(), str(cache_path))
     with _LOCK:
         if key not in _CLIENTS:
             _CLIENTS[key] = VLMClient(
@@ -36,7 +31,7 @@ def client_for(cfg: VLMConfig, out: Path) -> VLMClient:
                              requests_per_minute=cfg.requests_per_minute,
                              tokens_per_minute=cfg.tokens_per_minute,
                              max_retries=cfg.max_retries, backoff_base=cfg.backoff_base),
-                RequestCache(cache_path_))
+                RequestCache(cache_path))
         return _CLIENTS[key]
 
 
