@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+_DECODER = json.JSONDecoder()
 
 
-def _candidates(text: str) -> list[str]:
-    out = [m.group(1) for m in _FENCE.finditer(text)]
+def _candidates(text: str) -> list[Any]:
+    """The whole answer, then every JSON value that starts at one of its opening braces (in
+    a code fence, after prose, followed by trailing text; braces inside strings are fine)."""
+    found: list[Any] = []
+    with contextlib.suppress(json.JSONDecodeError):
+        found.append(json.loads(text))
     start = text.find("{")
-    while start != -1:  # every balanced {...} from each opening brace
-        depth = 0
-        for i in range(start, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            if depth == 0:
-                out.append(text[start:i + 1])
-                break
+    while start != -1:
+        with contextlib.suppress(json.JSONDecodeError):
+            found.append(_DECODER.raw_decode(text, start)[0])
         start = text.find("{", start + 1)
-    return [text, *out]
+    return found
 
 
 def parse_answer(text: str | None, model: type[M]) -> tuple[M | None, str | None]:
@@ -32,11 +32,7 @@ def parse_answer(text: str | None, model: type[M]) -> tuple[M | None, str | None
     if not text or not text.strip():
         return None, "empty answer"
     last = "no JSON object"
-    for candidate in _candidates(text):
-        try:
-            data: Any = json.loads(candidate)
-        except json.JSONDecodeError:
-            continue
+    for data in _candidates(text):
         try:
             return model.model_validate(data), None
         except ValidationError as exc:
