@@ -45,14 +45,3 @@ class Funnel:
             ],
             "kept": self.kept,
         }
-
-    def lines(self) -> list[str]:
-        out = [f"synthesized {self.synthesized}"]
-        for s in self.stages:
-            rejected = sum(self.rejected[s].values())
-            out.append(f"  {s:9s} entered {self.entered[s]:6d}  passed {self.passed[s]:6d}  "
-                       f"rejected {rejected:6d}")
-            for reason, n in self.rejected[s].most_common():
-                out.append(f"      {reason:32s} {n:6d}")
-        out.append(f"kept {self.kept}")
-        return out

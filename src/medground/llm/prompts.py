@@ -98,10 +98,11 @@ def judge_messages(image: NDArray[np.uint8], boxes: list[list[int]], query: str,
         'equally well (unique)? Answer as {"supported": true/false, "unique": true/false, '
         '"reason": "..."}.'
     )
+    boxed = with_box(image, boxes)
     content: list[dict[str, Any]] = [
-        {"type": "image_url", "image_url": {"url": png_data_url(with_box(image, boxes))}}]
+        {"type": "image_url", "image_url": {"url": png_data_url(boxed)}}]
     if crop:
-        close = crop_around(with_box(image, boxes), boxes)
+        close = crop_around(boxed, boxes)
         content.append({"type": "image_url", "image_url": {"url": png_data_url(close)}})
         text += " The second image is a close-up of the box."
     return [{"role": "user", "content": [*content, {"type": "text", "text": text}]}]

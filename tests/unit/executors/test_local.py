@@ -66,8 +66,7 @@ def answers(synth_together: int = 1) -> Any:
 
 
 def outputs(out: Path) -> dict[str, bytes]:
-    return {k: v for k, v in tree_bytes(out).items()
-            if k.endswith((".jsonl", ".png")) and not k.startswith(".medground")}
+    return {k: v for k, v in tree_bytes(out).items() if k.endswith((".jsonl", ".png"))}
 
 
 def test_open_cases_default_and_offline_builds() -> None:

@@ -251,10 +251,6 @@ def count_word(n: int) -> str | None:
     return COUNT_WORDS[n] if 0 <= n < len(COUNT_WORDS) else None
 
 
-def article(word: str) -> str:
-    return "an" if re.match(r"[aeiou]", word) and not word.startswith(("uni", "eu")) else "a"
-
-
 # --- parsing ----------------------------------------------------------------------------------
 def phrase_table(frame: dict[str, str] | None) -> list[tuple[str, Attr]]:
     """Every attribute phrase for a view's frame, longest first (for greedy matching)."""
