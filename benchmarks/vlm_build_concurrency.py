@@ -28,7 +28,7 @@ from PIL import Image
 
 from medground.build import build
 from medground.config import VLMConfig, parse_config
-from medground.llm.scripted_server import Reply, ScriptedServer
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 
 def write_cases(root: Path, n: int, seed: int = 0) -> Path:

@@ -22,7 +22,7 @@ import openai
 
 from medground.llm.cache import RequestCache
 from medground.llm.client import ClientConfig, VLMClient
-from medground.llm.scripted_server import Reply, ScriptedServer
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 
 def requests(n: int, tag: str) -> list[dict[str, object]]:

@@ -208,7 +208,8 @@ def predict(
     model: Annotated[str, typer.Option(help="Model name as the server knows it.")],
     box_format: Annotated[str, typer.Option(
         help="Box convention the model writes: qwen2.5-vl (absolute pixels), qwen2-vl or "
-             "qwen3-vl (0-1000), internvl (0-999), normalized (0-1).")],
+             "qwen3-vl (0-1000), internvl (0-1000), internvl-999 (0-999, MedRegA), "
+             "normalized (0-1).")],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Predictions (JSONL); default DATASET/predictions-<model>.jsonl.")] = None,
     api_key_env: Annotated[str, typer.Option(

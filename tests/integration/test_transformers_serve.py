@@ -59,7 +59,7 @@ def test_tiny_llava_answers_an_image_question(tmp_path: Path) -> None:
     pytest.importorskip("uvicorn", reason=reason)
     openai = pytest.importorskip("openai")
 
-    from medground.llm.tiny_llava import build_tiny_llava, serve, served_model_id, wait_ready
+    from medground.testing.tiny_llava import build_tiny_llava, serve, served_model_id, wait_ready
 
     t0 = time.monotonic()
     folder = build_tiny_llava(tmp_path / "tiny-llava")
@@ -129,7 +129,7 @@ def test_demo_phantom_builds_through_tiny_llava(tmp_path: Path) -> None:
     from medground.build import build
     from medground.config import parse_config
     from medground.demo.phantom import write_phantom_dataset
-    from medground.llm.tiny_llava import build_tiny_llava, serve, served_model_id, wait_ready
+    from medground.testing.tiny_llava import build_tiny_llava, serve, served_model_id, wait_ready
 
     folder = build_tiny_llava(tmp_path / "tiny-llava")
     data = write_phantom_dataset(tmp_path / "data", n_cases=1, seed=0, orientations=("LPS",))

@@ -12,7 +12,7 @@ import pytest
 from conftest import EXAMPLES, read_jsonl
 from medground.build import build
 from medground.config import load_config
-from medground.llm.scripted_server import Reply, ScriptedServer
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 pytestmark = pytest.mark.integration
 

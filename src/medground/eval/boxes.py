@@ -7,7 +7,10 @@ covering the whole ``W x H`` image is ``(0, 0, W, H)``. The conventions:
   resizes every image to multiples of 28 first (:func:`input_size`); sending that size makes
   "the image as sent" and "the image the model sees" the same.
 * ``qwen2-vl``, ``qwen3-vl``: integers 0-1000 relative to width and height.
-* ``internvl``: integers 0-999, i.e. the position times 1000, capped at 999.
+* ``internvl``: integers 0-1000 relative to width and height, as InternVL's grounding docs and
+  its RefCOCO evaluator use them (``box / 1000 * [w, h, w, h]``).
+* ``internvl-999``: integers 0-999 (the position times 999), the variant some InternVL
+  derivatives such as MedRegA are trained with.
 * ``normalized``: floats 0-1 relative to width and height.
 """
 
@@ -18,7 +21,8 @@ import re
 from collections.abc import Sequence
 from typing import Literal, get_args
 
-BoxFormat = Literal["qwen2.5-vl", "qwen2-vl", "qwen3-vl", "internvl", "normalized"]
+BoxFormat = Literal["qwen2.5-vl", "qwen2-vl", "qwen3-vl", "internvl", "internvl-999",
+                    "normalized"]
 BOX_FORMATS: tuple[str, ...] = get_args(BoxFormat)
 Box = tuple[float, float, float, float]
 
@@ -26,7 +30,8 @@ Box = tuple[float, float, float, float]
 _RELATIVE: dict[str, tuple[float, float, bool]] = {
     "qwen2-vl": (1000.0, 1000.0, True),
     "qwen3-vl": (1000.0, 1000.0, True),
-    "internvl": (1000.0, 999.0, True),
+    "internvl": (1000.0, 1000.0, True),
+    "internvl-999": (999.0, 999.0, True),
     "normalized": (1.0, 1.0, False),
 }
 

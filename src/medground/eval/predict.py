@@ -45,10 +45,15 @@ _PROMPTS = {
         "edge. Write each region as <|object_ref_start|><name><|object_ref_end|>"
         "<|box_start|>(x1,y1),(x2,y2)<|box_end|>."),
     "internvl": (
-        "Use coordinates relative to the image size, as integers from 0 to 999: the position as "
-        "a fraction of the image width (x) or height (y), times 1000, so 0 is the left or top "
-        "edge and 999 the right or bottom edge. Answer as <ref><name></ref><box>[[x1, y1, x2, "
-        "y2]]</box>, with one [x1, y1, x2, y2] per region inside the outer brackets."),
+        "Use coordinates relative to the image size, as integers from 0 to 1000: the position "
+        "as a fraction of the image width (x) or height (y), times 1000, so 0 is the left or "
+        "top edge and 1000 the right or bottom edge. Answer as <ref><name></ref><box>[[x1, y1, "
+        "x2, y2]]</box>, with one [x1, y1, x2, y2] per region inside the outer brackets."),
+    "internvl-999": (
+        "Use coordinates relative to the image size, as integers from 0 to 999: the position "
+        "as a fraction of the image width (x) or height (y), times 999, so 0 is the left or "
+        "top edge and 999 the right or bottom edge. Answer as <ref><name></ref><box>[[x1, y1, "
+        "x2, y2]]</box>, with one [x1, y1, x2, y2] per region inside the outer brackets."),
     "normalized": (
         "Use coordinates relative to the image size, as decimal numbers from 0 to 1: x is 0 at "
         "the left edge and 1 at the right edge, y is 0 at the top edge and 1 at the bottom edge. "

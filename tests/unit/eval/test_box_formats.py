@@ -19,7 +19,8 @@ W, H = 96, 80
 
 
 def test_formats() -> None:
-    assert BOX_FORMATS == ("qwen2.5-vl", "qwen2-vl", "qwen3-vl", "internvl", "normalized")
+    assert BOX_FORMATS == ("qwen2.5-vl", "qwen2-vl", "qwen3-vl", "internvl", "internvl-999",
+                           "normalized")
     assert get_args(BoxFormat) == BOX_FORMATS
 
 
@@ -28,7 +29,9 @@ def test_formats() -> None:
     ("qwen2-vl", (0, 0, 1000, 1000), (0, 0, W, H)),
     ("qwen3-vl", (500, 250, 750, 1000), (48, 20, 72, 80)),
     ("internvl", (0, 0, 500, 500), (0, 0, 48, 40)),
-    ("internvl", (250, 0, 999, 999), (24, 0, 95.904, 79.92)),
+    ("internvl", (250, 0, 1000, 1000), (24, 0, 96, 80)),  # InternVL: box / 1000 * size
+    ("internvl-999", (0, 0, 999, 999), (0, 0, 96, 80)),
+    ("internvl-999", (333, 0, 666, 999), (32, 0, 64, 80)),
     ("normalized", (0.25, 0.5, 0.75, 1.0), (24, 40, 72, 80)),
 ])
 def test_to_pixels(fmt: str, model_box: tuple[float, ...], pixels: tuple[float, ...]) -> None:
@@ -39,8 +42,10 @@ def test_to_pixels(fmt: str, model_box: tuple[float, ...], pixels: tuple[float, 
     ("qwen2.5-vl", (30.4, 50.6, 40, 59), (30, 51, 40, 59)),
     ("qwen2-vl", (0, 0, W, H), (0, 0, 1000, 1000)),
     ("qwen3-vl", (30, 50, 40, 59), (313, 625, 417, 738)),
-    ("internvl", (0, 0, W, H), (0, 0, 999, 999)),  # 1000 is capped
+    ("internvl", (0, 0, W, H), (0, 0, 1000, 1000)),
     ("internvl", (48, 20, 72, 60), (500, 250, 750, 750)),
+    ("internvl-999", (0, 0, W, H), (0, 0, 999, 999)),
+    ("internvl-999", (48, 20, 72, 60), (500, 250, 749, 749)),  # 0.5 * 999 = 499.5 -> 500
     ("normalized", (24, 40, 72, 80), (0.25, 0.5, 0.75, 1.0)),
 ])
 def test_from_pixels(fmt: str, pixels: tuple[float, ...], model_box: tuple[float, ...]) -> None:
@@ -86,7 +91,7 @@ def test_qwen25_input_size(w: int, h: int, sent: tuple[int, int]) -> None:
     sw, sh = sent
     assert sw % 28 == 0 and sh % 28 == 0 and 56 * 56 <= sw * sh <= 1280 * 28 * 28
     assert input_size("qwen2.5-vl", sw, sh) == sent  # the server leaves it as it is
-    for fmt in ("qwen2-vl", "qwen3-vl", "internvl", "normalized"):
+    for fmt in ("qwen2-vl", "qwen3-vl", "internvl", "internvl-999", "normalized"):
         assert input_size(fmt, w, h) == (w, h)
 
 

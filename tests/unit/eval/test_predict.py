@@ -23,7 +23,7 @@ from medground.eval.boxes import BOX_FORMATS, from_pixels
 from medground.eval.predict import PROMPT_VERSION, predict_dataset
 from medground.llm.cache import RequestCache
 from medground.llm.client import ClientConfig
-from medground.llm.scripted_server import Reply, ScriptedServer
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 Script = Callable[[int, dict[str, Any]], Reply]
 
@@ -62,7 +62,7 @@ def _write(fmt: str, boxes: list[tuple[float, ...]]) -> str:
     if fmt == "qwen2-vl":
         return "".join(f"<|object_ref_start|>target<|object_ref_end|><|box_start|>"
                        f"({b[0]:.0f},{b[1]:.0f}),({b[2]:.0f},{b[3]:.0f})<|box_end|>" for b in boxes)
-    if fmt == "internvl":
+    if fmt.startswith("internvl"):
         inner = ", ".join(f"[{b[0]:.0f}, {b[1]:.0f}, {b[2]:.0f}, {b[3]:.0f}]" for b in boxes)
         return f"<ref>target</ref><box>[{inner}]</box>"
     return "The answer is " + json.dumps([list(b) for b in boxes]) + "."
@@ -131,7 +131,8 @@ def test_every_format_recovers_the_targets(dataset: Path, tmp_path: Path, fmt: s
     ("qwen2.5-vl", [84, 84], "84 pixels wide and 84 pixels high"),
     ("qwen2-vl", [96, 80], "<|box_start|>(x1,y1),(x2,y2)<|box_end|>"),
     ("qwen3-vl", [96, 80], "integers from 0 to 1000"),
-    ("internvl", [96, 80], "integers from 0 to 999"),
+    ("internvl", [96, 80], "integers from 0 to 1000"),
+    ("internvl-999", [96, 80], "integers from 0 to 999"),
     ("normalized", [96, 80], "decimal numbers from 0 to 1"),
 ])
 def test_requests(dataset: Path, tmp_path: Path, fmt: str, sent: list[int], needle: str) -> None:

@@ -17,7 +17,7 @@ from medground.build import build
 from medground.config import BuildConfig, parse_config
 from medground.errors import ConfigError
 from medground.executors.local import cases_at_once, config_hash, shard_path
-from medground.llm.scripted_server import Reply, ScriptedServer
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 N_CASES = 8
 

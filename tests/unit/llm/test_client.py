@@ -11,7 +11,7 @@ import pytest
 
 from medground.llm.cache import RequestCache, request_key
 from medground.llm.client import IMAGE_TOKENS, ClientConfig, VLMClient, estimate_tokens
-from medground.llm.scripted_server import Reply, ScriptedServer
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 
 def reqs(n: int, tag: str = "q") -> list[dict[str, Any]]:

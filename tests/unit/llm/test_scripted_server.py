@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import openai
 import pytest
 
-from medground.llm.scripted_server import Reply, Script, ScriptedServer
+from medground.testing.scripted_server import Reply, Script, ScriptedServer
 
 MESSAGES: Any = [{"role": "user", "content": "hi"}]
 

@@ -19,7 +19,7 @@ from conftest import read_jsonl, read_manifest
 from medground.build import build
 from medground.config import parse_config
 from medground.demo.phantom import write_phantom_dataset
-from medground.llm.scripted_server import Reply, ScriptedServer
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 
 def _text(body: dict[str, Any]) -> str:
