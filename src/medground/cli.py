@@ -119,21 +119,49 @@ def build(
 @app.command()
 def verify(
     dataset: Annotated[Path, typer.Argument(help="A dataset folder written by medground build.")],
-    stages: Annotated[str, typer.Option(help="Comma-separated stages, in pipeline order.")] = (
-        "format,geometry,priors,judge"),
+    stages: Annotated[str | None, typer.Option(
+        help="Comma-separated stages to run again (default: those the build ran).")] = None,
+    vlm_base_url: Annotated[list[str] | None, typer.Option(
+        "--vlm-base-url", help="Run the VLM judge again against this server (repeatable); "
+        "without it, earlier vlm_judge verdicts are kept.")] = None,
+    vlm_model: Annotated[str | None, typer.Option(
+        "--vlm-model", help="Model for the VLM judge (default: the build's).")] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run the verification stages again; rewrite samples.jsonl / rejects.jsonl; print the funnel."""
-    from medground.verify import verify_dataset
+    from medground.config import VLMConfig
+    from medground.verify import build_vlm, verify_dataset
 
-    names = [s.strip() for s in stages.split(",") if s.strip()]
+    names = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
+    vlm = None
+    if vlm_base_url or vlm_model:
+        base = build_vlm(dataset)
+        update: dict[str, Any] = {}
+        if vlm_base_url:
+            update["base_url"] = vlm_base_url if len(vlm_base_url) > 1 else vlm_base_url[0]
+        if vlm_model:
+            update["model"] = vlm_model
+        try:
+            vlm = (base.model_copy(update=update) if base is not None
+                   else VLMConfig.model_validate(update))
+        except ValueError as exc:
+            console.print("[red]error:[/red] the build had no `vlm` section: give both "
+                          "--vlm-base-url and --vlm-model", highlight=False)
+            raise typer.Exit(2) from exc
     try:
-        funnel = verify_dataset(dataset, names)
+        outcome = verify_dataset(dataset, names, vlm)
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     if not quiet:
-        _print_funnel(funnel)
+        _print_funnel(outcome.funnel)
+        console.print(f"re-ran: {', '.join(outcome.rerun) or 'nothing'}", highlight=False)
+        for stage, n in sorted(outcome.kept.items()):
+            hint = " (give --vlm-base-url to run it again)" if stage == "vlm_judge" else ""
+            console.print(f"kept {n} earlier {stage} verdicts{hint}", highlight=False)
+        if outcome.unreadable:
+            console.print(f"{outcome.unreadable} unreadable lines kept as SCHEMA_INVALID "
+                          "rejects", highlight=False)
     print(dataset / "samples.jsonl")
 
 

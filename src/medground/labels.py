@@ -121,3 +121,32 @@ def _words(key: str) -> str:
     if parts[0] == "heart" and len(parts) == 2:
         return parts[1]
     return " ".join(parts)
+
+
+_IRREGULAR_PLURALS: Final = {
+    "vertebra": "vertebrae", "nucleus": "nuclei", "metastasis": "metastases", "atrium": "atria",
+    "lumen": "lumina", "spinae": "spinae", "psoas": "psoas", "iliopsoas": "iliopsoas",
+    "calculus": "calculi", "testis": "testes", "bronchus": "bronchi", "femur": "femurs",
+    "diverticulum": "diverticula", "bowel": "bowel", "musculature": "musculature",
+    "parenchyma": "parenchymas",
+}
+
+
+def plural(phrase: str) -> str:
+    """Plural of a noun phrase; the head is the word before " of " / " at ", else the last
+    ("upper lobes of the left lung", "spinal cords at the C3 level", "nuclei")."""
+    for joint in (" of ", " at "):
+        if joint in phrase:
+            head, rest = phrase.split(joint, 1)
+            return f"{plural(head)}{joint}{rest}"
+    words = phrase.split(" ")
+    last = words[-1]
+    if last.lower() in _IRREGULAR_PLURALS:
+        words[-1] = _IRREGULAR_PLURALS[last.lower()]
+    elif last.endswith(("s", "x", "ch", "sh")):
+        words[-1] = last + "es"
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        words[-1] = last[:-1] + "ies"
+    else:
+        words[-1] = last + "s"
+    return " ".join(words)

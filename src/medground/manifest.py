@@ -38,7 +38,8 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     funnel = Funnel(list(cfg.verify.stages))
     status: dict[str, list[str]] = {"ok": [], "empty": [], "failed": []}
-    tmp = {name: out / f".{name}.tmp" for name in ("samples.jsonl", "rejects.jsonl", "errors.jsonl")}
+    names = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "views.jsonl")
+    tmp = {name: out / f".{name}.tmp" for name in names}
     handles = {name: path.open("w", encoding="utf-8") for name, path in tmp.items()}
     try:
         for err in plan.discovery_errors:
@@ -47,10 +48,10 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
             status[shard["status"]].append(shard["case"])
             counts.update(shard["counts"])
             for key, name in (("samples", "samples.jsonl"), ("rejects", "rejects.jsonl"),
-                              ("errors", "errors.jsonl")):
-                for record in shard[key]:
+                              ("errors", "errors.jsonl"), ("views", "views.jsonl")):
+                for record in shard.get(key, []):
                     handles[name].write(dumps(record) + "\n")
-                    if key != "errors":
+                    if key in ("samples", "rejects"):
                         funnel.add(record["verdicts"])
     finally:
         for h in handles.values():
@@ -79,6 +80,7 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
             "samples": "samples.jsonl",
             "rejects": "rejects.jsonl",
             "errors": "errors.jsonl",
+            "views": "views.jsonl",
             "images": "images/",
         },
         "config": public_config(cfg),

@@ -13,6 +13,7 @@ from typing import Any
 
 from medground.config import BuildConfig
 from medground.errors import CaseError
+from medground.geometry import rle
 from medground.llm import session
 from medground.llm.client import metered
 from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
@@ -24,6 +25,23 @@ from medground.stages.regions import extract_regions
 from medground.stages.synth.template import TemplateSynthesizer
 from medground.stages.verify import make_checks
 from medground.stages.views import make_views
+from medground.types import RegionRecord, ViewRecord
+
+
+def view_record(ctx: ViewContext, modality: str) -> ViewRecord:
+    """Every labelled region of a saved view, for verification to re-measure."""
+    view, regions = ctx.view, ctx.regions
+    rows = tuple(
+        RegionRecord(label=str(regions.label[i]), instance=int(regions.instance[i]),
+                     box=(int(regions.xyxy[i][0]), int(regions.xyxy[i][1]),
+                          int(regions.xyxy[i][2]), int(regions.xyxy[i][3])),
+                     area=int(regions.area[i]), mask_rle=rle.encode(regions.masks[i]))
+        for i in range(len(regions)))
+    return ViewRecord(image=ctx.image_path, case=ctx.info.case_id, plane=view.plane,
+                      slice=view.slice_index, width=view.width, height=view.height,
+                      modality=modality, frame=view.frame,
+                      spacing_mm=list(view.spacing_mm) if view.spacing_mm else None,
+                      midline_x=view.midline_x, regions=rows)
 
 
 @dataclass
@@ -33,6 +51,7 @@ class CaseResult:
     samples: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    views: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +61,7 @@ class CaseResult:
             "samples": self.samples,
             "rejects": self.rejects,
             "errors": self.errors,
+            "views": self.views,
             "counts": dict(sorted(self.counts.items())),
         }
 
@@ -54,6 +74,8 @@ class Pipeline:
     source: Source
     synthesizer: Synthesizer
     checks: list[Check]
+    #: the labelled regions of the views being checked, by image path (shared with the checks)
+    views: dict[str, ViewRecord] = field(default_factory=dict)
 
     @classmethod
     def build(cls, cfg: BuildConfig) -> Pipeline:
@@ -69,7 +91,7 @@ class Pipeline:
     def bind(self, out: Path) -> None:
         self.synthesizer.bind(out)
         for check in self.checks:
-            check.bind(out)
+            check.bind(out, self.views)
 
     def setup(self) -> None:
         self.synthesizer.setup()
@@ -137,8 +159,14 @@ class Pipeline:
             atomic_write_bytes(out / image_rel, png_bytes(view.image))
             counts["images"] += 1
             counts["synthesized"] += len(samples)
-            for check in self.checks:
-                samples = check(samples)
+            record = view_record(ctx, case.info.modality)
+            self.views[image_rel] = record
+            try:
+                for check in self.checks:
+                    samples = check(samples)
+            finally:
+                del self.views[image_rel]
+            result.views.append(record.to_dict())
             for s in samples:
                 failure = s.first_failure
                 if failure is None:

@@ -8,6 +8,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from medground.claims.types import Claim
+
 Plane = Literal["axial", "coronal", "sagittal", "image"]
 BoolArray = NDArray[np.bool_]
 UInt8Array = NDArray[np.uint8]
@@ -109,6 +111,9 @@ class Sample:
     spacing_mm: list[float] | None = None
     distractors: list[dict[str, Any]] = field(default_factory=list)
     midline_x: float | None = None
+    #: what the synthesizer means to say; None when it did not say (the reader's claims are
+    #: checked anyway), [] when it said the text makes no claim
+    claims: list[Claim] | None = None
     verdicts: list[Verdict] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -130,6 +135,7 @@ class Sample:
             targets=list(d["targets"]), query=d["query"], frame=d.get("frame"),
             spacing_mm=d.get("spacing_mm"), distractors=list(d.get("distractors", [])),
             midline_x=d.get("midline_x"),
+            claims=None if d.get("claims") is None else [Claim(**c) for c in d["claims"]],
             verdicts=[Verdict(**v) for v in d.get("verdicts", [])],
             provenance=dict(d.get("provenance", {})),
         )
@@ -153,6 +159,61 @@ class Sample:
             "query": self.query,
             "targets": self.targets,
             "distractors": self.distractors,
+            "claims": None if self.claims is None else [
+                c.model_dump(exclude_defaults=True) for c in self.claims],
             "verdicts": [v.to_dict() for v in self.verdicts],
             "provenance": self.provenance,
         }
+
+
+@dataclass(frozen=True)
+class RegionRecord:
+    """One labelled region of a saved view, as stored in ``views.jsonl``."""
+
+    label: str
+    instance: int
+    box: tuple[int, int, int, int]
+    area: int
+    mask_rle: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "instance": self.instance, "box": list(self.box),
+                "area": self.area, "mask_rle": self.mask_rle}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RegionRecord:
+        x1, y1, x2, y2 = (int(v) for v in d["box"])
+        return cls(label=str(d["label"]), instance=int(d["instance"]), box=(x1, y1, x2, y2),
+                   area=int(d["area"]), mask_rle=dict(d["mask_rle"]))
+
+
+@dataclass(frozen=True)
+class ViewRecord:
+    """Everything labelled on one saved view: what verification re-measures claims against
+    (targets, distractors and every structure a relation may name)."""
+
+    image: str
+    case: str
+    plane: str
+    slice: int | None
+    width: int
+    height: int
+    modality: str
+    frame: dict[str, str] | None
+    spacing_mm: list[float] | None
+    midline_x: float | None
+    regions: tuple[RegionRecord, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"image": self.image, "case": self.case, "plane": self.plane,
+                "slice": self.slice, "width": self.width, "height": self.height,
+                "modality": self.modality, "frame": self.frame, "spacing_mm": self.spacing_mm,
+                "midline_x": self.midline_x, "regions": [r.to_dict() for r in self.regions]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ViewRecord:
+        return cls(image=str(d["image"]), case=str(d["case"]), plane=str(d["plane"]),
+                   slice=d["slice"], width=int(d["width"]), height=int(d["height"]),
+                   modality=str(d["modality"]), frame=d.get("frame"),
+                   spacing_mm=d.get("spacing_mm"), midline_x=d.get("midline_x"),
+                   regions=tuple(RegionRecord.from_dict(r) for r in d["regions"]))

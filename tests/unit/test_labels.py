@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medground.labels import ordinal, patient_side, readable
+from medground.labels import ordinal, patient_side, plural, readable
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,15 @@ def test_ordinal(n: int, expected: str) -> None:
 )
 def test_patient_side(label: str, expected: str | None) -> None:
     assert patient_side(label) == expected
+
+
+@pytest.mark.parametrize(("noun", "expected"), [
+    ("polyp", "polyps"), ("vertebra", "vertebrae"), ("nucleus", "nuclei"), ("rib", "ribs"),
+    ("left kidney", "left kidneys"), ("upper lobe of the left lung", "upper lobes of the left lung"),
+    ("erector spinae muscle", "erector spinae muscles"), ("adrenal gland", "adrenal glands"),
+    ("metastasis", "metastases"), ("atrium", "atria"), ("body", "bodies"), ("day", "days"),
+    ("mass", "masses"), ("small bowel", "small bowel"),
+    ("spinal cord at the C3 level", "spinal cords at the C3 level"), ("psoas", "psoas"),
+])
+def test_plural(noun: str, expected: str) -> None:
+    assert plural(noun) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from medground.build import build
 from medground.cli import app
 from medground.demo.phantom import write_phantom_dataset
 from medground.demo.run import demo_config
+from medground.testing.scripted_server import Reply, ScriptedServer
 
 
 @pytest.fixture()
@@ -68,8 +70,76 @@ def test_verify_catches_edits_and_keeps_everything(dataset: Path) -> None:
     assert reasons[rows[2]["id"]] == "SCHEMA_INVALID"
     m = read_manifest(dataset)
     _funnel_adds_up(m["funnel"], len(kept), len(rejected))
-    assert [s["stage"] for s in m["funnel"]["stages"]] == ["format", "geometry"]
+    # priors and judge were not run again: their build verdicts stand, in pipeline order
+    assert [s["stage"] for s in m["funnel"]["stages"]] == ["format", "geometry", "priors",
+                                                             "judge"]
+    assert "kept" in result.output and "earlier judge verdicts" in result.output
     assert m["counts"]["rejected/format/QUERY_LEAKS_COORDINATES"] == 1
+
+
+def _with_vlm_judge(dataset: Path, passed: bool) -> dict[str, Any]:
+    """Give every sample a vlm_judge verdict as a build with that stage would; the first one
+    fails. Returns the failing record."""
+    rows = read_jsonl(dataset / "samples.jsonl")
+    for i, r in enumerate(rows):
+        ok = passed or i > 0
+        r["verdicts"].append({"stage": "vlm_judge", "passed": ok,
+                              "reason": "OK" if ok else "VLM_JUDGE_UNSUPPORTED", "detail": ""})
+    (dataset / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[1:]))
+    (dataset / "rejects.jsonl").write_text(
+        (dataset / "rejects.jsonl").read_text() + json.dumps(rows[0]) + "\n")
+    return rows[0]
+
+
+def test_verify_keeps_the_verdicts_of_a_stage_it_cannot_run(dataset: Path) -> None:
+    """Without a server the VLM judge's rejects stay rejects (they used to move back into
+    samples.jsonl), and the output says how many verdicts were kept."""
+    failing = _with_vlm_judge(dataset, passed=False)
+    result = CliRunner().invoke(app, ["verify", str(dataset)])
+    assert result.exit_code == 0, result.output
+    rejected = {r["id"]: r for r in read_jsonl(dataset / "rejects.jsonl")}
+    assert rejected[failing["id"]]["verdicts"][-1]["reason"] == "VLM_JUDGE_UNSUPPORTED"
+    assert all(r["verdicts"][-1]["stage"] == "vlm_judge"
+               for r in read_jsonl(dataset / "samples.jsonl"))
+    assert "earlier vlm_judge verdicts (give --vlm-base-url" in result.output
+
+
+def test_verify_runs_the_vlm_judge_again_when_given_a_server(dataset: Path) -> None:
+    failing = _with_vlm_judge(dataset, passed=False)
+    answer = Reply(kind="json", content=json.dumps({"supported": True, "unique": True,
+                                                     "reason": "fits"}))
+    with ScriptedServer(lambda i, body: answer) as server:
+        result = CliRunner().invoke(app, [
+            "verify", str(dataset), "--stages", "format,geometry,priors,judge,vlm_judge",
+            "--vlm-base-url", server.base_url, "--vlm-model", "judge-1"])
+    assert result.exit_code == 0, result.output
+    kept = {r["id"]: r for r in read_jsonl(dataset / "samples.jsonl")}
+    assert kept[failing["id"]]["verdicts"][-1] == {"stage": "vlm_judge", "passed": True,
+                                                    "reason": "OK", "detail": "fits"}
+    assert len(server.requests) == len(kept)
+
+
+def test_unreadable_lines_become_schema_invalid_rejects(dataset: Path) -> None:
+    lines = (dataset / "samples.jsonl").read_text().splitlines()
+    total = len(lines) + len(read_jsonl(dataset / "rejects.jsonl"))
+    lines[3] = lines[3][: len(lines[3]) // 2]  # a truncated line
+    (dataset / "samples.jsonl").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(app, ["verify", str(dataset)])
+    assert result.exit_code == 0, result.output
+    rejected = read_jsonl(dataset / "rejects.jsonl")
+    assert len(read_jsonl(dataset / "samples.jsonl")) + len(rejected) == total
+    bad = [r for r in rejected if r["verdicts"][-1]["reason"] == "SCHEMA_INVALID"]
+    assert len(bad) == 1 and bad[0]["raw"] == lines[3]
+    assert "1 unreadable lines" in result.output
+
+
+def test_verify_without_stored_views_says_so(dataset: Path) -> None:
+    (dataset / "views.jsonl").unlink()
+    CliRunner().invoke(app, ["verify", str(dataset), "--stages", "geometry"])
+    rejected = read_jsonl(dataset / "rejects.jsonl")
+    assert rejected and all(r["verdicts"][-1]["reason"] in ("VIEW_REGIONS_MISSING",
+                                                            "NO_IMAGE_EVIDENCE")
+                            for r in rejected)
 
 
 def test_verify_rejects_unknown_stage(dataset: Path) -> None:

@@ -33,7 +33,7 @@ from medground.sinks.files import atomic_write_bytes, dumps
 from medground.sources.base import CaseRef
 
 STATE = ".medground"
-OUTPUTS = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "manifest.json")
+OUTPUTS = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "views.jsonl", "manifest.json")
 
 
 #: VLM settings that change how fast a build runs, not what it writes: a build may be resumed

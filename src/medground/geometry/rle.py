@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -20,3 +21,16 @@ def decode(rle: dict[str, Any]) -> NDArray[np.bool_]:
     obj = {"size": list(rle["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
     decoded: NDArray[np.uint8] = coco_mask.decode(obj)
     return decoded.astype(bool)
+
+
+def decode_shared(rle: dict[str, Any]) -> NDArray[np.bool_]:
+    """:func:`decode`, cached for the last masks asked for; the result is read-only because
+    every reader shares it."""
+    return _decode_cached(str(rle["counts"]), int(rle["size"][0]), int(rle["size"][1]))
+
+
+@functools.lru_cache(maxsize=256)
+def _decode_cached(counts: str, height: int, width: int) -> NDArray[np.bool_]:
+    mask = decode({"size": [height, width], "counts": counts})
+    mask.flags.writeable = False
+    return mask

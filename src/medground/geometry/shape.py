@@ -42,6 +42,7 @@ class ShapeMeasures:
     orientation_deg: float
     holes: int
     parts: int
+    roundness: float = 1.0  # area / area of the circle on the longest (Feret) diameter
 
 
 def count_holes(mask: NDArray[np.bool_], min_fraction: float = MIN_HOLE_FRACTION) -> int:
@@ -82,6 +83,16 @@ def boundary_lengths(mask: NDArray[np.bool_]) -> tuple[float, float]:
     return length, min(hull_length, length)
 
 
+def feret_diameter(mask: NDArray[np.bool_]) -> float:
+    """Longest distance across the sub-pixel boundary (marching-squares contour at 0.5)."""
+    padded = np.pad(mask, 1).astype(np.float64)
+    points = np.vstack(find_contours(padded, 0.5, fully_connected="high"))
+    if len(points) >= 3 and np.linalg.matrix_rank(points - points[0]) == 2:
+        points = points[ConvexHull(points).vertices]
+    diffs = points[:, None, :] - points[None, :, :]
+    return float(np.sqrt((diffs**2).sum(-1)).max())
+
+
 def convex_hull(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Convex hull of all pixel centres (all parts together), never smaller than ``mask``.
 
@@ -118,6 +129,8 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
     - ``orientation_deg``: major axis, counter-clockwise on screen, 0 = horizontal
     - ``holes``: enclosed background holes of at least ``MIN_HOLE_FRACTION`` of the filled
       area (see :func:`count_holes`); ``parts``: 8-connected components
+    - ``roundness``: area / (pi / 4 * Feret diameter**2): about 1 for a disc, 2 / pi for a
+      square (which circularity alone cannot tell from a disc at small sizes)
 
     Degenerate masks do not fail: a 1-pixel-wide line has a zero minor axis and gets a very
     large elongation; a single pixel has elongation 1, solidity 1 and circularity 1.
@@ -148,4 +161,5 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
         orientation_deg=screen_orientation_deg(float(props.orientation)),
         holes=count_holes(mask),
         parts=count_parts(mask),
+        roundness=min(1.0, 4.0 * area / (math.pi * max(feret_diameter(mask), 1.0) ** 2)),
     )

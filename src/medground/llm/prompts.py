@@ -14,14 +14,45 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SYNTH_VERSION: Final = "synth-v1"
+from medground.claims.types import ClaimKind, Frame
+
+SYNTH_VERSION: Final = "synth-v2"
 JUDGE_VERSION: Final = "judge-v1"
 
 
+class StatedClaim(BaseModel):
+    """A claim as a model states it (the fields of :class:`medground.claims.types.Claim` a
+    model can be asked for)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: ClaimKind
+    value: str
+    frame: Frame = "none"
+    reference: str | None = None
+    rank: int = Field(1, ge=1, le=20)
+    negated: bool = False
+
+
+class WrittenQuery(BaseModel):
+    text: str
+    claims: list[StatedClaim] | None = None
+
+
 class QueriesAnswer(BaseModel):
-    queries: list[str] = Field(min_length=1)
+    """``{"queries": [{"text": ..., "claims": [...]}, ...]}``; a bare string is a query that
+    states no claims of its own (the verifier's reader finds them)."""
+
+    queries: list[WrittenQuery] = Field(min_length=1)
+
+    @field_validator("queries", mode="before")
+    @classmethod
+    def _strings(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"text": q} if isinstance(q, str) else q for q in v]
+        return v
 
 
 class JudgeAnswer(BaseModel):
@@ -56,9 +87,20 @@ def with_box(image: NDArray[np.uint8], boxes: list[list[int]]) -> NDArray[np.uin
 _SYNTH_SYSTEM = (
     "You write referring expressions for medical images: short, natural, clinically worded "
     "queries that let a reader find exactly one structure. Never write coordinates, pixel "
-    "values, numbers that give the location away, or label ids. When you use position words, "
-    "say which frame they are in: 'on the image's left' for the image, 'on the patient's "
-    "left' for the patient. Answer with JSON only."
+    "values, numbers that give the location away, or label ids. When you use left or right, "
+    "say whose: 'on the image's left' for the image, 'on the patient's left' for the patient "
+    "(only when the facts give an orientation). With each query, list the claims it makes: "
+    "kind position (value left, right, top, bottom, center, central, periphery or border; "
+    "frame image), side (left, right, midline, anterior, posterior, superior or inferior; "
+    "frame patient), size (large or small), shape (round, oval, elongated, lobulated, "
+    "irregular, crescent or ring), intensity (bright, dark or iso), ordinal (the extreme "
+    "along a direction among structures of its kind: left, right, top, bottom with frame "
+    "image, or anterior, posterior, superior, inferior, left, right, medial, lateral with "
+    "frame patient; rank 2 for 'second'), relation (inside, contains, adjacent, near, far, "
+    "above, below, left_of, right_of, anterior, posterior, superior, inferior, medial, "
+    "lateral, larger, smaller, brighter or darker, with reference = the other structure as "
+    "written) and count (a number, for several targets); negated true for 'not ...'. "
+    "Answer with JSON only."
 )
 
 
@@ -69,7 +111,8 @@ def synth_messages(image: NDArray[np.uint8], context: dict[str, Any], n: int) ->
         f"Write {n} different queries that each identify the TARGET uniquely among the "
         "DISTRACTORS, using what the facts and the image support.\n"
         f"Facts (JSON): {json.dumps(context, sort_keys=True)}\n"
-        'Answer as {"queries": ["...", ...]}.'
+        'Answer as {"queries": [{"text": "...", "claims": [{"kind": "...", "value": "...", '
+        '"frame": "image"}]}, ...]}.'
     )
     return [{"role": "system", "content": _SYNTH_SYSTEM},
             {"role": "user", "content": [{"type": "image_url", "image_url": {"url": png_data_url(image)}},

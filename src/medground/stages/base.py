@@ -11,8 +11,10 @@ import functools
 import os
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -21,19 +23,12 @@ from PIL import Image
 
 from medground.geometry import rle
 from medground.stages.regions import Regions
-from medground.types import CaseInfo, Sample, Verdict, View
+from medground.types import CaseInfo, Sample, Verdict, View, ViewRecord
 
 
 def decode_mask(m: dict[str, Any]) -> NDArray[np.bool_]:
     """A COCO RLE mask, decoded once for all stages (read-only)."""
-    return _decode_mask(str(m["counts"]), int(m["size"][0]), int(m["size"][1]))
-
-
-@functools.lru_cache(maxsize=64)
-def _decode_mask(counts: str, height: int, width: int) -> NDArray[np.bool_]:
-    mask = rle.decode({"size": [height, width], "counts": counts})
-    mask.flags.writeable = False  # shared between stages: nobody may change it
-    return mask
+    return rle.decode_shared(m)
 
 
 def _load_png(path: str) -> NDArray[np.uint8]:
@@ -66,15 +61,24 @@ class Stage(ABC):
 class Check(Stage):
     """A stage that judges each sample and records one Verdict on it.
 
-    ``root`` is the dataset folder that sample image paths are relative to; the executor
-    (build or ``medground verify``) sets it. ``image()`` and ``mask()`` load what a check needs.
+    ``root`` is the dataset folder that sample image paths are relative to and ``views`` the
+    labelled regions of every saved view by image path (``views.jsonl``); the executor (build
+    or ``medground verify``) sets both. ``image()``, ``mask()`` and ``view()`` load what a
+    check needs.
     """
 
     root: Path | None = None
+    views: Mapping[str, ViewRecord] = MappingProxyType({})
 
-    def bind(self, root: Path) -> Check:
+    def bind(self, root: Path, views: Mapping[str, ViewRecord] | None = None) -> Check:
         self.root = root
+        if views is not None:
+            self.views = views
         return self
+
+    def view(self, sample: Sample) -> ViewRecord | None:
+        """Every labelled region of the sample's view, or None when none was stored."""
+        return self.views.get(sample.image)
 
     def image(self, sample: Sample) -> NDArray[np.uint8]:
         """The sample's PNG as saved (H, W) or (H, W, 3); cached for the last few images."""

@@ -43,12 +43,14 @@ class ShapeRule:
     convexity: tuple[float, float] = (0.0, _INF)
     holes: tuple[float, float] = (0, 1)  # no holes unless the rule says otherwise
     parts: tuple[float, float] = (1, 2)  # one connected part
+    roundness: tuple[float, float] = (0.0, _INF)
 
     def matches(self, m: ShapeMeasures) -> bool:
         return all(getattr(self, k)[0] <= getattr(m, k) < getattr(self, k)[1] for k in _RULE_KEYS)
 
 
-_RULE_KEYS: Final = ("elongation", "circularity", "solidity", "convexity", "holes", "parts")
+_RULE_KEYS: Final = ("elongation", "circularity", "solidity", "convexity", "holes", "parts",
+                     "roundness")
 
 #: masks smaller than this are too pixelated for a shape word
 MIN_SHAPE_AREA_PX: Final = 30
@@ -70,6 +72,7 @@ SHAPE_RULES: Final[tuple[ShapeRule, ...]] = (
         circularity=(0.8, _INF),
         solidity=(0.96, _INF),
         convexity=(0.9, _INF),
+        roundness=(0.8, _INF),  # not a square: its corners reach far from its centre
     ),
     ShapeRule("oval", elongation=(1.5, 3.0), solidity=(0.96, _INF), convexity=(0.9, _INF)),
     # bumps or notches on a compact outline: not convex, but smooth enough not to be jagged
@@ -81,6 +84,28 @@ SHAPE_RULES: Final[tuple[ShapeRule, ...]] = (
         convexity=(0.82, _INF),
     ),
 )
+
+
+#: relative widening of every rule's range for words a reader might still use
+SHAPE_TOLERANCE: Final = 0.2
+
+
+def shape_words_near(m: ShapeMeasures) -> frozenset[str]:
+    """Shape words whose rule ``m`` matches once every range is widened by
+    ``SHAPE_TOLERANCE`` (topology stays exact): what a reader might call the shape."""
+    if m.area_px < MIN_SHAPE_AREA_PX:
+        return frozenset()
+    out = set()
+    for rule in SHAPE_RULES:
+        ok = True
+        for key in _RULE_KEYS:
+            lo, hi = getattr(rule, key)
+            if key not in ("holes", "parts"):
+                lo, hi = lo * (1 - SHAPE_TOLERANCE), hi * (1 + SHAPE_TOLERANCE)
+            ok = ok and lo <= getattr(m, key) < hi
+        if ok:
+            out.add(rule.word)
+    return frozenset(out)
 
 
 def shape_word(m: ShapeMeasures) -> str | None:

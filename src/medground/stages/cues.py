@@ -113,6 +113,7 @@ def measure(
             "elongation": _r(m.elongation), "circularity": _r(m.circularity),
             "solidity": _r(m.solidity), "convexity": _r(m.convexity),
             "orientation_deg": _r(m.orientation_deg, 1), "holes": m.holes, "parts": m.parts,
+            "roundness": _r(m.roundness),
             "word": shape_word(m), "orientation": orientation_word(m),
         },
         "location": {

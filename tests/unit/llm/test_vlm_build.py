@@ -72,6 +72,36 @@ def test_vlm_queries_are_verified_and_accounted(data: Path, tmp_path: Path) -> N
         (usage["prompt_tokens"] * 1.0 + usage["completion_tokens"] * 2.0) / 1e6)
 
 
+def _liver_with(claims: list[dict[str, Any]]) -> Any:
+    """A synthesizer that says where the liver is and states the given claims with it."""
+    def script(i: int, body: dict[str, Any]) -> Reply:
+        if "Write " in _text(body) and '\\"name\\": \\"liver\\"' in _text(body).split(
+                "distractors")[-1]:
+            return Reply(kind="json", content=json.dumps({"queries": [
+                {"text": "Find the liver on the patient's right side.", "claims": claims}]}))
+        return good(i, body)
+    return script
+
+
+@pytest.mark.parametrize(("claims", "reason"), [
+    ([{"kind": "side", "value": "right", "frame": "patient"}], None),
+    ([{"kind": "side", "value": "left", "frame": "patient"}], "CLAIMS_MISMATCH"),
+    ([], "CLAIMS_MISMATCH"),  # a claim the model did not list
+    ([{"kind": "side", "value": "sideways", "frame": "patient"}], "VLM_CLAIMS_INVALID"),
+], ids=["stated", "contradicted", "unstated", "invalid"])
+def test_stated_claims_must_be_the_texts(data: Path, tmp_path: Path,
+                                         claims: list[dict[str, Any]], reason: str | None) -> None:
+    with ScriptedServer(_liver_with(claims)) as server:
+        build(config(data, server), tmp_path / "out")
+    rows = read_jsonl(tmp_path / "out" / "samples.jsonl") + read_jsonl(
+        tmp_path / "out" / "rejects.jsonl")
+    liver = [r for r in rows if r["query"] == "Find the liver on the patient's right side."]
+    assert liver
+    for r in liver:
+        failure = next((v for v in r["verdicts"] if not v["passed"]), None)
+        assert (failure["reason"] if failure else None) == reason, r["verdicts"]
+
+
 @pytest.mark.parametrize(("script", "stage", "reason"), [
     (lambda i, b: Reply(kind="text", content="Sure! Here are queries: none."), "synth",
      "VLM_OUTPUT_MALFORMED"),

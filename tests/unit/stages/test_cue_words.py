@@ -144,6 +144,15 @@ def test_notch_is_not_round_and_less_solid(r: int) -> None:
     assert notched.solidity < disc.solidity - 0.1
 
 
+@pytest.mark.parametrize("n", [6, 8, 12, 30])
+def test_a_square_is_not_round(n: int) -> None:
+    """A square's axes are 1 : 1 and its circularity 0.8 or more at small sizes; its corners
+    (roundness 2 / pi at large sizes) keep it from being called round."""
+    m = shape_measures(np.ones((n, n), bool))
+    assert m.elongation == pytest.approx(1.0) and m.roundness < 0.8
+    assert shape_word(m) != "round"
+
+
 @pytest.mark.parametrize(
     "mask",
     [

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from medground.stages.cue_words import grid_phrase
 from medground.stages.synth.lexicon import ABSOLUTE_KINDS, RELATIVE_KINDS, Attr
 
 #: a relative claim needs this much separation to be visibly true
@@ -38,7 +39,8 @@ def same_family(a: Attr, b: Attr) -> bool:
 
 @dataclass(frozen=True)
 class Candidate:
-    """What the description logic needs to know about one region."""
+    """What the description logic needs to know about one region. ``possible`` holds the
+    attributes a reader might still grant it (near a threshold), beyond ``absolute``."""
 
     key: str  # "label:instance"
     label: str
@@ -46,6 +48,11 @@ class Candidate:
     cx: float
     cy: float
     absolute: frozenset[Attr]
+    possible: frozenset[Attr] = frozenset()
+
+    @property
+    def maybe(self) -> frozenset[Attr]:
+        return self.absolute | self.possible
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Candidate:
@@ -55,6 +62,64 @@ class Candidate:
         return cls(key=f"{record['label']}:{record['instance']}", label=record["label"],
                    area=float(record["area"]), cx=float(cx), cy=float(cy),
                    absolute=absolute_attributes(cues))
+
+
+#: a reader may take a region as "on the left" until its centroid passes the middle, as "in the
+#: middle" within a quarter of the axis from the centre; "central" up to CENTRAL_MAYBE of the
+#: half-diagonal and "peripheral" from PERIPHERAL_MAYBE
+MIDDLE_MAYBE = 0.25
+CENTRAL_MAYBE = 0.40
+PERIPHERAL_MAYBE = 0.35
+#: ring contrast (fraction of 255) from which "bright" / "dark" might be said
+INTENSITY_MAYBE = 0.03
+
+
+def possible_attributes(cues: dict[str, Any], width: int, height: int, modality: str
+                        ) -> frozenset[Attr]:
+    """Attributes a reader could take as true of a region although they are not clearly so:
+    the neighbouring image regions, central/peripheral near their thresholds, both sides on
+    the midline, shape words near their rules, faint contrast words."""
+    from medground.stages.cue_words import centrality, intensity_word, shape_words_near
+
+    loc, out = cues["location"], set()
+    cx, cy = loc["centroid"]
+    fx, fy = cx / width, cy / height
+
+    def near(f: float) -> list[str]:
+        return ([x for x, ok in (("first", f < 0.5), ("middle", abs(f - 0.5) < MIDDLE_MAYBE),
+                                 ("last", f > 0.5)) if ok])
+
+    rows = {"first": "upper", "middle": "middle", "last": "lower"}
+    cols = {"first": "left", "middle": "center", "last": "right"}
+    for r in near(fy):
+        for c in near(fx):
+            out.add(Attr("grid", grid_phrase(rows[r], cols[c])))
+    radial = centrality(cx, cy, width, height)
+    if radial < CENTRAL_MAYBE and not loc.get("touches_border"):
+        out.add(Attr("position", "central"))
+    if radial > PERIPHERAL_MAYBE or loc.get("touches_border"):
+        out.add(Attr("position", "peripheral"))
+    if loc.get("patient_side") == "midline":
+        out |= {Attr("side", "left"), Attr("side", "right")}
+    shape = cues["shape"]
+    from medground.geometry.shape import ShapeMeasures
+
+    measures = ShapeMeasures(area_px=int(cues["size"]["area_px"]), perimeter_px=0.0,
+                             eq_diameter_px=0.0, elongation=shape["elongation"],
+                             circularity=shape["circularity"], solidity=shape["solidity"],
+                             convexity=shape["convexity"], orientation_deg=0.0,
+                             holes=shape["holes"], parts=shape["parts"],
+                             roundness=shape.get("roundness", 1.0))
+    out |= {Attr("shape", w) for w in shape_words_near(measures)}
+    contrast = cues["intensity"].get("contrast")
+    if contrast is not None and abs(contrast) >= INTENSITY_MAYBE:
+        from medground.stages.cue_words import RingContrast
+
+        word = intensity_word(RingContrast(0.0, 0.0, 0.0, 1.0 if contrast > 0 else -1.0),
+                              modality)
+        if word:
+            out.add(Attr("intensity", word))
+    return frozenset(out) - absolute_attributes(cues)
 
 
 def absolute_attributes(cues: dict[str, Any]) -> frozenset[Attr]:
@@ -106,7 +171,7 @@ def relative_value(c: Candidate, group: Sequence[Candidate], kind: str, width: i
 def select(candidates: Sequence[Candidate], absolute: Sequence[Attr], relative: Attr | None,
            width: int, height: int) -> list[Candidate]:
     """The candidates a description refers to."""
-    left = [c for c in candidates if all(a in c.absolute for a in absolute)]
+    left = [c for c in candidates if all(a in c.maybe for a in absolute)]
     if relative is None:
         return left
     return [c for c in left
@@ -144,7 +209,7 @@ def minimal_descriptions(target: Candidate, same_name: Sequence[Candidate], widt
             for combo in itertools.combinations(abs_attrs, n_abs):
                 if any(same_family(a, b) for a, b in itertools.combinations(combo, 2)):
                     continue
-                left = [c for c in same_name if all(a in c.absolute for a in combo)]
+                left = [c for c in same_name if all(a in c.maybe for a in combo)]
                 if n_abs == size:
                     if len(left) == 1:
                         found.append(Description(tuple(combo), None))

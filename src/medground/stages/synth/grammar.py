@@ -11,7 +11,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from medground.labels import readable
+from medground.claims.types import Claim
+from medground.labels import plural, readable
+from medground.stages.synth import intent
 from medground.stages.synth.describe import Description
 from medground.stages.synth.lexicon import (
     NOUN_SYNONYMS,
@@ -19,7 +21,6 @@ from medground.stages.synth.lexicon import (
     Phrase,
     absolute_phrases,
     count_word,
-    plural,
     relative_phrases,
 )
 
@@ -128,6 +129,7 @@ class Realised:
     text: str
     parts: list[str] = field(default_factory=list)  # which phrase realised each part
     has_post: bool = False
+    claims: list[Claim] = field(default_factory=list)  # what the phrase states
 
 
 def setting(modality: str, plane: str, rng: random.Random) -> str | None:
@@ -143,23 +145,35 @@ def choose_noun(label: str, rng: random.Random) -> str:
     return rng.choice((readable(label), *NOUN_SYNONYMS.get(label, ())))
 
 
+def _lateral(frame: dict[str, str] | None) -> bool:
+    return bool(frame) and frame is not None and frame.get("left") in ("R", "L")
+
+
 def noun_phrase(
     desc: Description, noun: str, n_rel: int, frame: dict[str, str] | None, rng: random.Random,
-    extra_post: list[str] | None = None, img: str = "image",
+    extra_post: list[str] | None = None, img: str = "image", count_set: bool = True,
 ) -> Realised:
     """``the ... NOUN ...`` stating every attribute of ``desc`` (n_rel: candidates the relative
-    attribute is compared among)."""
+    attribute is compared among; ``count_set`` False: do not say how many there are)."""
     pre: list[tuple[int, str]] = []
     post: list[str] = []
     pattern = "the {pre}{noun}{post}"
     parts: list[str] = []
+    claims: list[Claim] = []
     for attr in desc.attrs:
         options = (relative_phrases(attr, n_rel, frame) if attr is desc.relative
                    else absolute_phrases(attr))
+        if attr.kind == "hpos" and _lateral(frame):
+            # a bare "left-most" on a view with the patient's left and right names no frame
+            options = [o for o in options if o.slot != "pre"]
+        if not count_set:
+            options = [o for o in options if o.slot != "frame"] or options
         p: Phrase = rng.choice(options)
         parts.append(f"{attr.kind}={attr.value}:{p.text}")
+        claims += intent.attribute_claims(attr, p, n_rel, frame)
         if p.slot == "frame":
-            pattern = p.text.replace("{n}", count_word(n_rel) or "several").replace(
+            word = count_word(n_rel)  # past twelve: "the largest of the nuclei"
+            pattern = p.text.replace("{n} " if word is None else "{n}", word or "").replace(
                 "{nouns}", "{pre}{nouns}{post}")
         elif p.slot == "pre":
             pre.append((_PRE_ORDER[attr.kind], p.text))
@@ -170,7 +184,8 @@ def noun_phrase(
     post_text = _join_post(post, rng)
     text = pattern.format(pre=pre_text, noun=noun, nouns=plural(noun), post=post_text)
     return Realised(text=" ".join(text.replace("{img}", img).split()),
-                    parts=[p.replace("{img}", img) for p in parts], has_post=bool(post_text))
+                    parts=[p.replace("{img}", img) for p in parts], has_post=bool(post_text),
+                    claims=claims)
 
 
 #: connectives that may introduce the first post-modifier ("the aorta, located near ...")
@@ -193,7 +208,8 @@ def _join_post(post: list[str], rng: random.Random) -> str:
     return f" {first}, " + ", ".join(post[1:-1]) + f" and {post[-1]}"
 
 
-def relation_phrase(rel: dict[str, Any], rng: random.Random, img: str = "image") -> str | None:
+def relation_phrase(rel: dict[str, Any], rng: random.Random, img: str = "image"
+                    ) -> tuple[str, Claim]:
     """A true spatial relation to another (uniquely named) structure, in a stated frame."""
     keys = [rel["relation"]]
     if rel["relation"] in ("above", "below", "left_of", "right_of") and "patient" in rel:
@@ -201,25 +217,31 @@ def relation_phrase(rel: dict[str, Any], rng: random.Random, img: str = "image")
     if "mediolateral" in rel:
         keys.append(rel["mediolateral"])
     key = rng.choice(keys)
-    return rng.choice(RELATION_PHRASES[key]).format(o=readable(rel["label"]), img=img)
+    reference = readable(rel["label"])
+    return (rng.choice(RELATION_PHRASES[key]).format(o=reference, img=img),
+            intent.relation_claim(key, reference))
 
 
 def multi_phrase(noun: str, n: int, rng: random.Random, img: str = "image",
-                 side_pair: bool = False) -> str:
-    """"both kidneys", "all three lesions", "the left and right adrenal glands"."""
-    options = ["all of the {nouns}", "all the {nouns} in the {img}", "all visible {nouns}",
-               "all the {nouns} shown"] if n > 2 else []
+                 side_pair: bool = False) -> tuple[str, list[Claim]]:
+    """"both kidneys", "all three lesions", "the left and right adrenal glands", with the
+    count each states."""
     word = count_word(n)
+    options: list[tuple[str, str]] = [
+        ("all of the {nouns}", "all"), ("all the {nouns} in the {img}", "all"),
+        ("all visible {nouns}", "all"), ("all the {nouns} shown", "all")] if n > 2 else []
     if n == 2:
-        options += ["both {nouns}", "the two {nouns}", "both of the {nouns}",
-                    "the two visible {nouns}"]
+        options += [("both {nouns}", "2"), ("the two {nouns}", "2"),
+                    ("both of the {nouns}", "2"), ("the two visible {nouns}", "2")]
         if side_pair:  # one on each side of the patient, named by the labels
-            options += ["the left and right {nouns}", "the paired {nouns}",
-                        "the right and left {nouns}", "the {nouns} of both sides"]
+            options += [("the left and right {nouns}", "2"), ("the paired {nouns}", "2"),
+                        ("the right and left {nouns}", "2"), ("the {nouns} of both sides", "2")]
     elif word:
-        options += [f"all {word} {{nouns}}", f"the {word} {{nouns}}",
-                    f"the {word} visible {{nouns}}", f"all {word} of the {{nouns}}"]
-    return rng.choice(options).format(nouns=plural(noun), img=img)
+        options += [(f"all {word} {{nouns}}", str(n)), (f"the {word} {{nouns}}", str(n)),
+                    (f"the {word} visible {{nouns}}", str(n)),
+                    (f"all {word} of the {{nouns}}", str(n))]
+    text, count = rng.choice(options)
+    return text.format(nouns=plural(noun), img=img), [intent.count_claim(count)]
 
 
 def _has_tail(wrapper: str) -> bool:

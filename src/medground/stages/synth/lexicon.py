@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from medground.labels import readable
+from medground.labels import plural, readable
 from medground.stages.cue_words import GRID_COLS, GRID_ROWS, grid_phrase
 
 RELATIVE_KINDS: Final = ("size", "hpos", "vpos")
@@ -93,7 +93,7 @@ def _image_position_phrases(side: str, two: bool) -> list[Phrase]:
     if side in ("left", "right"):
         if two:
             return [Phrase(f"further to the {side} in the {{img}}", "post", "image"),
-                    Phrase(f"on the {side}-hand side of the {{img}}", "post", "image"),
+                    Phrase(f"more to the {side} in the {{img}}", "post", "image"),
                     Phrase(f"closer to the {edge} edge of the {{img}}", "post", "image"),
                     Phrase(f"nearer the {{img}}'s {edge} edge", "post", "image")]
         return [Phrase(f"{side}-most", "pre", "image"),
@@ -221,30 +221,8 @@ FINDING_PATTERNS: Final = ("*lesion*", "*tumo*", "*nodule*", "*cyst*", "*polyp*"
 def is_finding(label: str) -> bool:
     return any(fnmatch.fnmatchcase(label.lower(), p) for p in FINDING_PATTERNS)
 
-_IRREGULAR_PLURALS: Final = {"vertebra": "vertebrae", "nucleus": "nuclei", "atrium": "atria",
-                             "metastasis": "metastases", "femur": "femurs", "lumen": "lumina",
-                             "spinae": "spinae", "bowel": "bowel"}
-
 COUNT_WORDS: Final = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
                       "nine", "ten", "eleven", "twelve")
-
-
-def plural(noun: str) -> str:
-    """Plural of a noun phrase: the head is the last word, or the word before ' of '."""
-    if " of " in noun:
-        head, rest = noun.split(" of ", 1)
-        return f"{plural(head)} of {rest}"
-    words = noun.split(" ")
-    last = words[-1]
-    if last in _IRREGULAR_PLURALS:
-        words[-1] = _IRREGULAR_PLURALS[last]
-    elif last.endswith(("s", "x", "ch", "sh")):
-        words[-1] = last + "es"
-    elif last.endswith("y") and last[-2:-1] not in "aeiou":
-        words[-1] = last[:-1] + "ies"
-    else:
-        words[-1] = last + "s"
-    return " ".join(words)
 
 
 def count_word(n: int) -> str | None:

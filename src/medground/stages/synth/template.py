@@ -16,10 +16,11 @@ import random
 from collections import defaultdict
 from typing import Any
 
+from medground.claims.types import Claim
 from medground.config import QueriesConfig
 from medground.labels import is_level_label, patient_side, readable
 from medground.stages.base import Synthesizer, ViewContext
-from medground.stages.synth import grammar
+from medground.stages.synth import grammar, intent
 from medground.stages.synth.common import distractor_record, new_sample, stable_hash
 from medground.stages.synth.describe import (
     Candidate,
@@ -27,6 +28,7 @@ from medground.stages.synth.describe import (
     absolute_attributes,
     kind_of,
     minimal_descriptions,
+    possible_attributes,
     same_family,
     select,
 )
@@ -48,7 +50,9 @@ class TemplateSynthesizer(Synthesizer):
             Candidate(key=f"{regions.label[i]}:{int(regions.instance[i])}",
                       label=str(regions.label[i]), area=float(regions.area[i]),
                       cx=float(regions.centroid[i][0]), cy=float(regions.centroid[i][1]),
-                      absolute=absolute_attributes(ctx.cues[i]))
+                      absolute=absolute_attributes(ctx.cues[i]),
+                      possible=possible_attributes(ctx.cues[i], view.width, view.height,
+                                                   ctx.info.modality))
             for i in range(len(regions))
         ]
         kinds: dict[str, list[int]] = defaultdict(list)
@@ -56,16 +60,16 @@ class TemplateSynthesizer(Synthesizer):
             kinds[kind_of(c.label)].append(i)
         samples: list[Sample] = []
         tasks = set(self.cfg.tasks)
-        self._seen: set[str] = set()  # queries already written for this view
+        seen: set[str] = set()  # queries already written for this view (per call: threads)
         for i, c in enumerate(candidates):
             if view.targets is not None and c.label not in view.targets:
                 continue
             group = kinds[kind_of(c.label)]
             if len(group) == 1:
                 if "single" in tasks:
-                    samples += self._single(ctx, i)
+                    samples += self._single(ctx, i, seen)
             elif "disambiguation" in tasks:
-                samples += self._disambiguation(ctx, i, group, candidates)
+                samples += self._disambiguation(ctx, i, group, candidates, seen)
         if "multi" in tasks:
             for kind, group in sorted(kinds.items()):
                 if len(group) < 2 or (view.targets is not None and
@@ -74,14 +78,14 @@ class TemplateSynthesizer(Synthesizer):
                 if len(group) > self.cfg.multi_max_targets:
                     ctx.counts["multi_skipped/too_many_instances"] += 1
                     continue
-                samples += self._multi(ctx, kind, group)
+                samples += self._multi(ctx, kind, group, seen)
         return samples
 
     # --- tasks -----------------------------------------------------------------------------
     def _rng(self, ctx: ViewContext, *key: object) -> random.Random:
         return random.Random(stable_hash(self.cfg.seed, ctx.info.case_id, ctx.view.name, *key))
 
-    def _single(self, ctx: ViewContext, i: int) -> list[Sample]:
+    def _single(self, ctx: ViewContext, i: int, seen: set[str]) -> list[Sample]:
         cues = ctx.cues[i]
         label = str(ctx.regions.label[i])
         absolute = sorted(absolute_attributes(cues), key=lambda a: (a.kind, a.value))
@@ -99,23 +103,28 @@ class TemplateSynthesizer(Synthesizer):
                 if len(chosen) < k and not any(same_family(a, b) for b in chosen):
                     chosen.append(a)
             desc = Description(tuple(chosen), None)
-            extra = []
+            extra: list[str] = []
+            claims: list[Claim] = []
             if relations and rng.random() < 0.35:
-                phrase = grammar.relation_phrase(rng.choice(relations), rng, img)
-                if phrase:
-                    extra.append(phrase)
+                phrase, claim = grammar.relation_phrase(rng.choice(relations), rng, img)
+                extra.append(phrase)
+                claims.append(claim)
             noun = grammar.choose_noun(label, rng)
+            claims.append(intent.name_claim(noun))
             if host and label in _GENERIC_FINDINGS and noun == readable(label) and rng.random() < 0.35:
+                claims.append(intent.relation_claim("inside", readable(host)))
                 noun = f"{readable(host)} {noun}"  # "liver lesion"
             np_ = grammar.noun_phrase(desc, noun, 1, ctx.view.frame, rng, extra, img)
             text, w = self._sentence(ctx, np_.text, grammar.SINGLE_WRAPPERS, rng, img,
-                                     np_.has_post)
-            out.append(new_sample(ctx, [i], "single", text, q, self._provenance(
-                w, np_.parts + [f"relation:{e}" for e in extra], desc)))
+                                     np_.has_post, seen)
+            sample = new_sample(ctx, [i], "single", text, q, self._provenance(
+                w, np_.parts + [f"relation:{e}" for e in extra], desc))
+            sample.claims = claims + np_.claims
+            out.append(sample)
         return out
 
     def _disambiguation(self, ctx: ViewContext, i: int, group: list[int],
-                        candidates: list[Candidate]) -> list[Sample]:
+                        candidates: list[Candidate], seen: set[str]) -> list[Sample]:
         target = candidates[i]
         same_name = [candidates[j] for j in group if candidates[j].label == target.label]
         descriptions = minimal_descriptions(target, same_name, ctx.view.width, ctx.view.height)
@@ -130,17 +139,22 @@ class TemplateSynthesizer(Synthesizer):
             best = descriptions[: max(1, min(len(descriptions), 3))]
             desc = best[q % len(best)] if q < len(best) else rng.choice(best)
             remaining = select(same_name, desc.absolute, None, ctx.view.width, ctx.view.height)
-            np_ = grammar.noun_phrase(desc, grammar.choose_noun(target.label, rng),
-                                      len(remaining), ctx.view.frame, rng, img=img)
+            # "of the two polyps" only when no candidate is borderline for the rest
+            exact = all(all(a in c.absolute for a in desc.absolute) for c in remaining)
+            noun = grammar.choose_noun(target.label, rng)
+            np_ = grammar.noun_phrase(desc, noun, len(remaining), ctx.view.frame, rng, img=img,
+                                      count_set=exact)
             text, w = self._sentence(ctx, np_.text, grammar.SINGLE_WRAPPERS, rng, img,
-                                     np_.has_post)
+                                     np_.has_post, seen)
             sample = new_sample(ctx, [i], "disambiguation", text, q,
                                 self._provenance(w, np_.parts, desc))
+            sample.claims = [intent.name_claim(noun), *np_.claims]
             sample.distractors = [distractor_record(ctx, j) for j in distractors]
             out.append(sample)
         return out
 
-    def _multi(self, ctx: ViewContext, kind: str, group: list[int]) -> list[Sample]:
+    def _multi(self, ctx: ViewContext, kind: str, group: list[int], seen: set[str]
+               ) -> list[Sample]:
         labels = {str(ctx.regions.label[j]) for j in group}
         noun = readable(next(iter(labels))) if len(labels) == 1 else readable(kind)
         if len(labels) > 1 and all(is_level_label(lb) for lb in labels):
@@ -150,23 +164,27 @@ class TemplateSynthesizer(Synthesizer):
             rng = self._rng(ctx, kind, "multi", q)
             img = rng.choice(image_nouns(ctx.info.modality))
             sides = sorted(patient_side(lb) or "" for lb in labels)
-            np_text = grammar.multi_phrase(noun, len(group), rng, img,
-                                           side_pair=sides == ["left", "right"])
-            text, w = self._sentence(ctx, np_text, grammar.MULTI_WRAPPERS, rng, img, False)
-            out.append(new_sample(ctx, sorted(group), "multi", text, q,
-                                  self._provenance(w, [f"multi:{np_text}"], None)))
+            np_text, claims = grammar.multi_phrase(noun, len(group), rng, img,
+                                                   side_pair=sides == ["left", "right"])
+            text, w = self._sentence(ctx, np_text, grammar.MULTI_WRAPPERS, rng, img, False, seen)
+            sample = new_sample(ctx, sorted(group), "multi", text, q,
+                                self._provenance(w, [f"multi:{np_text}"], None))
+            sample.claims = [intent.name_claim(noun), *claims]
+            out.append(sample)
         return out
 
-    def _sentence(self, ctx: ViewContext, np_text: str, wrappers: tuple[str, ...],
-                  rng: random.Random, img: str, has_post: bool) -> tuple[str, int]:
+    @staticmethod
+    def _sentence(ctx: ViewContext, np_text: str, wrappers: tuple[str, ...],
+                  rng: random.Random, img: str, has_post: bool, seen: set[str]
+                  ) -> tuple[str, int]:
         """A sentence not yet used for this view (a repeat would be a duplicate query)."""
         for _ in range(8):
             text, w = grammar.sentence(np_text, wrappers, ctx.info.modality, ctx.view.plane, rng,
                                        img, has_post)
             key = query_key(text)
-            if key not in self._seen:
+            if key not in seen:
                 break
-        self._seen.add(key)
+        seen.add(key)
         return text, w
 
     @staticmethod

@@ -13,6 +13,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from medground.claims.types import Claim
 from medground.config import QueriesConfig, VLMConfig
 from medground.labels import readable
 from medground.llm import prompts
@@ -63,13 +66,18 @@ class VLMSynthesizer(Synthesizer):
                                     "completion_tokens": answer.completion_tokens}}
             parsed, problem = (None, f"request failed: {answer.error}") if answer.error else \
                 parse_answer(answer.text, prompts.QueriesAnswer)
-            queries = parsed.queries[: self.queries.per_target] if parsed else [""]
-            for q, text in enumerate(queries):
-                s = new_sample(ctx, [i], task, text.strip(), q, dict(provenance))
+            queries = (parsed.queries[: self.queries.per_target] if parsed
+                       else [prompts.WrittenQuery(text="")])
+            for q, written in enumerate(queries):
+                s = new_sample(ctx, [i], task, written.text.strip(), q, dict(provenance))
                 s.distractors = [distractor_record(ctx, j) for j in group]
+                claims, bad = _claims(written)
+                s.claims = claims
                 if parsed is None:
                     reason = "VLM_REQUEST_FAILED" if answer.error else "VLM_OUTPUT_MALFORMED"
                     s.verdicts.append(Verdict("synth", False, reason, problem or ""))
+                elif bad:
+                    s.verdicts.append(Verdict("synth", False, "VLM_CLAIMS_INVALID", bad))
                 samples.append(s)
         return samples
 
@@ -91,3 +99,16 @@ class VLMSynthesizer(Synthesizer):
                 "orientation": (f"image left = patient {frame['left']}, image top = patient "
                                 f"{frame['top']}") if frame else "unknown: use image-frame words",
                 "target": describe(i), "distractors": [describe(j) for j in others]}
+
+
+def _claims(written: prompts.WrittenQuery) -> tuple[list[Claim] | None, str | None]:
+    """The model's stated claims as Claim records, or why they are not valid claims."""
+    if written.claims is None:
+        return None, None
+    out: list[Claim] = []
+    for stated in written.claims:
+        try:
+            out.append(Claim(**stated.model_dump()))
+        except ValidationError as exc:
+            return None, f"{stated.kind} {stated.value!r}: {exc.errors()[0]['msg']}"
+    return out, None

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Final
 
+from medground.claims.names import kind_names, label_names
+from medground.claims.text import query_key
 from medground.geometry.boxes import box_inside, mask_to_box
-from medground.labels import readable
+from medground.labels import plural, readable
 from medground.stages.base import Check, decode_mask
-from medground.stages.synth.lexicon import noun_forms, query_key
 from medground.stages.verify import language
 from medground.types import Sample, Verdict
 
@@ -94,8 +95,10 @@ class FormatCheck(Check):
             return self.fail("QUERY_LEAKS_COORDINATES", coords)
         if (label_id := language.leaked_label_id(query)) is not None:
             return self.fail("QUERY_LEAKS_LABEL_ID", label_id)
-        labels = _labels_of(sample)
-        names = [form for label in labels for form in (*noun_forms(label), readable(label))]
+        labels = self._labels_of(sample)
+        names = [f for label in labels
+                 for form in (*label_names(label), *kind_names(label), readable(label))
+                 for f in (form, plural(form))]
         if (digits := language.stray_digits(query, names)) is not None:
             return self.fail("QUERY_HAS_NUMBERS", digits)
         extra = language.name_words(labels)
@@ -125,14 +128,14 @@ class FormatCheck(Check):
             return self.fail("MASK_FILL_TOO_LOW", f"{t['label']}: {fill:.3f}")
         return None
 
-
-def _labels_of(sample: Sample) -> set[str]:
-    """Structures a query may name: targets, distractors and the targets' relation partners."""
-    labels = {t["label"] for t in sample.targets} | {d["label"] for d in sample.distractors}
-    for t in sample.targets:
-        for rel in t.get("cues", {}).get("relations", []):
-            labels.add(rel["label"])
-    return labels
+    def _labels_of(self, sample: Sample) -> set[str]:
+        """Structures a query may name: every labelled region of the view (or, without the
+        view's record, the targets and distractors)."""
+        labels = {t["label"] for t in sample.targets} | {d["label"] for d in sample.distractors}
+        view = self.view(sample)
+        if view is not None:
+            labels |= {r.label for r in view.regions}
+        return labels
 
 
 def _schema_problem(sample: Sample) -> str | None:

@@ -1,8 +1,8 @@
 """Is a query English text, complete, and free of leaked coordinates or ids?
 
-Known words are an English dictionary (pyspellchecker's, offline) plus every word the template
-grammar can write and the readable names of the structures in the sample, so clinical terms such
-as "hypodense" or "iliopsoas" count as known.
+Known words are an English dictionary (pyspellchecker's, offline) plus the claim reader's
+vocabulary, imaging-setting words and the names of the structures in the sample, so clinical
+terms such as "hypodense" or "iliopsoas" count as known. Nothing here comes from a synthesizer.
 """
 
 from __future__ import annotations
@@ -12,18 +12,19 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from medground.labels import readable
-from medground.stages.synth import grammar, lexicon
+from medground.claims import names as claim_names
+from medground.claims.vocab import known_words
+from medground.labels import plural, readable
 
 #: share of alphabetic words that must be known for a query to count as English
 MIN_KNOWN_FRACTION: Final = 0.8
 #: a query may not end on these words: it was cut off
 DANGLING: Final = frozenset({
     "the", "a", "an", "of", "to", "in", "on", "at", "with", "and", "or", "than", "by", "for",
-    "from", "into", "near", "toward", "towards", "its", "this", "that", "which", "is", "are",
+    "from", "into", "near", "toward", "towards", "its", "this", "that", "which",
 })
 
-_WORD = re.compile(r"[^\W\d_][^\W\d_'\-]*(?:[-'][^\W\d_]+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _COORD = re.compile(
     r"(\d+(\.\d+)?\s*[,;x\u00d7]\s*\d+(\.\d+)?)"  # 12, 34 | 12x34 | 0.1, 0.5
     r"|(\b[xy][12]?\s*[=:]\s*-?\d)"  # x=12, y1: 3
@@ -45,20 +46,33 @@ def _dictionary() -> frozenset[str]:
     return frozenset(w.lower() for w in words)
 
 
+#: words of imaging settings ("In this colonoscopy frame", "On the axial MRI") and clinical words
+#: or British spellings the dictionary lacks
+SETTING_WORDS: Final = frozenset("""
+ct mr mri cta mra pet spect colonoscopy colonoscopic endoscopy endoscopic gastroscopy dermoscopy
+dermoscopic dermatoscopy dermatoscopic micrograph microscopy microscopic fluorescence histology
+histopathology histological brightfield axial coronal sagittal oblique tomography tomographic
+radiograph radiography ultrasound sonography sonographic fundus retinal oct weighted flair
+contrast enhanced centre centres centred colour coloured tumour tumours oesophagus oedema
+haemorrhage grey greyish fibre labelled hypoattenuating hyperattenuating isoattenuating
+hypoechoic hyperechoic isoechoic anechoic echogenic radiolucent radiodense radiopaque multilobed
+multilobulated bilobed spiculate stellate midmost
+""".split())  # noqa: SIM905
+#: short words a sentence may end on ("... for me.", "Where might it be?")
+FUNCTION_WORDS: Final = frozenset("""
+me it us up go do so be is are am was were here there now then please them they you your this
+that these those one ones all both each too also out on in at by for to of off yes no see find
+show mark box it's present visible
+""".split())  # noqa: SIM905
+
+
 @functools.lru_cache(maxsize=1)
-def grammar_words() -> frozenset[str]:
-    """Every word the template grammar and lexicon can produce."""
-    texts: list[str] = [*grammar.SINGLE_WRAPPERS, *grammar.MULTI_WRAPPERS]
-    texts += [p for opts in grammar.RELATION_PHRASES.values() for p in opts]
-    texts += [s for opts in grammar._SETTINGS.values() for s in opts]
-    texts += [p for p, _ in lexicon.phrase_table(None)]
-    for frame in ({"left": "R", "right": "L", "top": "A", "bottom": "P"},
-                  {"left": "A", "right": "P", "top": "S", "bottom": "I"}):
-        texts += [p for p, _ in lexicon.phrase_table(frame)]
-    texts += [s for opts in lexicon.NOUN_SYNONYMS.values() for s in opts]
-    texts += list(lexicon.COUNT_WORDS) + list(lexicon.ALL_IMAGE_NOUNS)
-    texts += ["axial coronal sagittal CT MR MRI endoscopy dermoscopy microscopy"]
-    return frozenset(w.lower() for t in texts for w in _WORD.findall(t))
+def vocabulary() -> frozenset[str]:
+    """Words a query may use beyond the dictionary: the claim reader's and setting words."""
+    out = set(known_words()) | set(SETTING_WORDS) | set(FUNCTION_WORDS)
+    out |= {w for name in claim_names.ANATOMY for w in name.split()}
+    out |= {w for syn in claim_names.SYNONYMS.values() for name in syn for w in name.split()}
+    return frozenset(out)
 
 
 def words(text: str) -> list[str]:
@@ -69,15 +83,16 @@ def name_words(labels: Iterable[str]) -> set[str]:
     """Words of the readable names (and synonyms, plurals) of some labels."""
     out: set[str] = set()
     for label in labels:
-        for form in lexicon.noun_forms(label):
+        for form in (*claim_names.label_names(label), *claim_names.kind_names(label)):
             out.update(words(form))
+            out.update(words(plural(form)))
         out.update(words(readable(label)))
     return out
 
 
 def unknown_words(text: str, extra: Iterable[str] = ()) -> list[str]:
     # three lookups rather than one set: a union would copy the whole dictionary per call
-    dictionary, grammar_vocab = _dictionary(), grammar_words()
+    dictionary, grammar_vocab = _dictionary(), vocabulary()
     extra_vocab = {w.lower() for w in extra}
     return [w for w in words(text)
             if w and w not in dictionary and w not in grammar_vocab and w not in extra_vocab]
@@ -95,7 +110,8 @@ _PLURAL_QUANTIFIERS: Final = frozenset(
      "twelve", "all", "these", "several", "pair"})
 _PLURAL_ENDINGS: Final = ("s", "i", "ae", "a", "es", "bowel", "spinae", "seen", "shown",
                           "visible", "image", "slice", "scan", "view", "frame", "photo", "field",
-                          "section", "picture", "sides")
+                          "section", "picture", "sides", "them", "they", "total",
+                          "altogether", "together", "all", "ones", "these", "those")
 
 
 def _looks_plural(word: str) -> bool:
@@ -104,8 +120,14 @@ def _looks_plural(word: str) -> bool:
     return word.endswith(_PLURAL_ENDINGS)
 
 
+#: verbs of a relative clause that need a complement ("the cord that sits ..."), also cut to
+#: the wrong person ("that sit")
+_BARE_VERBS: Final = frozenset({"sit", "sits", "lie", "lies", "is", "are", "lying", "sitting",
+                                "located", "situated", "found", "seen"})
+
 #: the only one- and two-letter words a query may end on
-SHORT_FINAL: Final = frozenset({"it", "me", "us", "up", "go", "do", "so", "be", "ct", "mr"})
+SHORT_FINAL: Final = frozenset({"it", "me", "us", "up", "go", "do", "so", "be", "ct", "mr",
+                                "is"})
 
 
 def truncation(text: str, extra: Iterable[str] = ()) -> str | None:
@@ -124,12 +146,17 @@ def truncation(text: str, extra: Iterable[str] = ()) -> str | None:
         return f"{ws[cues[-1]]!r} ... {last!r}: number disagreement"
     if last in DANGLING:
         return f"ends with {last!r}"
+    if len(ws) >= 2 and ws[-2] in ("that", "which", "who") and last in _BARE_VERBS:
+        return f"ends with {ws[-2]!r} {last!r}: the clause stops before its complement"
     if len(last) <= 2 and last not in SHORT_FINAL:
         return f"ends with the fragment {last!r}"
-    vocab = grammar_words() | {w.lower() for w in extra}
+    vocab = vocabulary() | {w.lower() for w in extra}
     if unknown_words(last, extra):
         return f"last word {last!r} is not a word"
-    if last not in vocab and any(w.startswith(last) and w != last for w in vocab):
+    # a dictionary word of four letters or more is a word, even if a longer one starts with it
+    short_or_unknown = len(last) <= 3 or last not in _dictionary()
+    if last not in vocab and short_or_unknown and any(w.startswith(last) and w != last
+                                                      for w in vocab):
         return f"last word {last!r} is the start of a longer word"
     return None
 

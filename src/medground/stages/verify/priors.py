@@ -1,8 +1,9 @@
 """Medical priors: a sample must not contradict where a structure plausibly is.
 
 One table per structure: modalities it is imaged with, the patient side it lies on, and for
-axial views whether it is anterior or posterior in the body. Sides come from the affine-derived
-cues (``patient_side``), never from the label name. Structures without an entry pass with the
+axial views whether it is anterior or posterior in the body. Sides are measured from the target
+mask against the affine-derived frame and the body midline, never from the label name or a
+stored cue. Structures without an entry pass with the
 reason ``NO_PRIOR``, so the funnel shows how much was checked.
 """
 
@@ -12,10 +13,17 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+
+from medground.claims.bands import MIDLINE_BAND
+from medground.claims.measure import patient_offset
 from medground.labels import patient_side as label_side
 from medground.stages.base import Check
 from medground.types import Sample, Verdict
 
+#: a prior flags a structure only when it lies clearly on a side: its centroid this far past
+#: the body midline (share of the width)
+PRIOR_SIDE_MARGIN: Final = 0.10
 CROSS_SECTIONAL: Final = frozenset({"CT", "MR", "MRI", "PT", "PET"})
 #: modality codes that say nothing (DICOM "OT" = other): no modality prior is applied
 UNKNOWN_MODALITIES: Final = frozenset({"", "OT", "OTHER", "UNKNOWN"})
@@ -90,24 +98,26 @@ class PriorCheck(Check):
             if known and sample.modality.upper() not in {m.upper() for m in prior.modalities}:
                 return self.fail("PRIOR_MODALITY_IMPLAUSIBLE",
                                  f"{t['label']} on {sample.modality}")
-            side = t.get("cues", {}).get("location", {}).get("patient_side")
+            ys, xs = np.nonzero(self.mask(sample, sample.targets.index(t)))
+            cx, cy = float(xs.mean()) + 0.5, float(ys.mean()) + 0.5
+            side = _side(cx, sample)
             named_side = label_side(t["label"])
             allowed = prior.sides if prior.sides is not None else (
                 frozenset({named_side}) if named_side else None)
             if allowed is not None and side in ("left", "right") and side not in allowed:
                 return self.fail("PRIOR_SIDE_IMPLAUSIBLE", f"{t['label']} on the patient's {side}")
             if prior.axial_ap and sample.plane == "axial" and sample.frame:
-                verdict = self._ap(sample, t, prior.axial_ap)
+                verdict = self._ap(sample, t, cy, prior.axial_ap)
                 if verdict is not None:
                     return verdict
         if not checked:
             return Verdict(self.name, True, "NO_PRIOR", ", ".join(t["label"] for t in sample.targets))
         return self.ok(", ".join(checked))
 
-    def _ap(self, sample: Sample, t: dict[str, object], expected: str) -> Verdict | None:
-        """Anterior / posterior half of the image's labelled content, in the display frame."""
+    def _ap(self, sample: Sample, t: dict[str, object], cy: float, expected: str
+            ) -> Verdict | None:
+        """Anterior / posterior half of the image, in the display frame."""
         frame = sample.frame or {}
-        cy = float(t["centroid"][1])  # type: ignore[index]
         top_is = {"A": "anterior", "P": "posterior"}.get(frame.get("top", ""))
         if top_is is None:
             return None
@@ -117,3 +127,15 @@ class PriorCheck(Check):
         if found != expected and margin > 0.1:  # clearly in the other half
             return self.fail("PRIOR_POSITION_IMPLAUSIBLE", f"{t['label']} is {found}")
         return None
+
+
+def _side(cx: float, sample: Sample) -> str | None:
+    """The patient side the centroid clearly lies on ("left", "right", "midline"), or None."""
+    for side in ("left", "right"):
+        d = patient_offset(cx, sample.width, sample.frame, sample.midline_x, side)
+        if d is None:
+            return None
+        if d >= PRIOR_SIDE_MARGIN:
+            return side
+    d = patient_offset(cx, sample.width, sample.frame, sample.midline_x, "left")
+    return "midline" if d is not None and abs(d) <= MIDLINE_BAND[0] else None

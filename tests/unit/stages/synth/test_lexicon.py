@@ -12,22 +12,10 @@ from medground.stages.synth.lexicon import (
     absolute_phrases,
     find_attributes,
     phrase_table,
-    plural,
     relative_phrases,
 )
 
 FRAME_CASES = [None, FRAMES["axial"], FRAMES["coronal"], FRAMES["sagittal"]]
-
-
-@pytest.mark.parametrize(("noun", "expected"), [
-    ("polyp", "polyps"), ("vertebra", "vertebrae"), ("nucleus", "nuclei"), ("rib", "ribs"),
-    ("left kidney", "left kidneys"), ("upper lobe of the left lung", "upper lobes of the left lung"),
-    ("erector spinae muscle", "erector spinae muscles"), ("adrenal gland", "adrenal glands"),
-    ("metastasis", "metastases"), ("atrium", "atria"), ("body", "bodies"), ("day", "days"),
-    ("mass", "masses"), ("small bowel", "small bowel"),
-])
-def test_plural(noun: str, expected: str) -> None:
-    assert plural(noun) == expected
 
 
 @pytest.mark.parametrize("frame", FRAME_CASES)

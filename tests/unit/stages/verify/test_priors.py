@@ -1,25 +1,33 @@
-"""PriorCheck: a table of plausible and implausible placements."""
+"""PriorCheck: a table of plausible and implausible placements, measured from the mask."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
+from medground.geometry import rle
 from medground.stages.verify.priors import PriorCheck, prior_for
 from medground.types import Sample
 
 AXIAL = {"left": "R", "right": "L", "top": "A", "bottom": "P"}
+#: where a 10 px square is put for each patient side: the midline is x = 50 and the patient's
+#: right lies on the image's left (radiological display)
+CENTRE_X = {"right": 20, "left": 80, "midline": 50, None: 20}
 
 
 def sample(label: str, modality: str = "CT", side: str | None = None, cy: float = 50,
            plane: str = "axial", frame: dict[str, str] | None = AXIAL) -> Sample:
-    target: dict[str, Any] = {"label": label, "instance": 0, "box": [10, 10, 20, 20],
-                              "centroid": [15.0, cy],
-                              "cues": {"location": {"patient_side": side}}}
+    mask = np.zeros((100, 100), bool)
+    x, y = CENTRE_X[side], int(cy)
+    mask[y - 5:y + 5, x - 5:x + 5] = True
+    target: dict[str, Any] = {"label": label, "instance": 0, "box": [x - 5, y - 5, x + 5, y + 5],
+                              "mask_rle": rle.encode(mask)}
     return Sample(id="x", image="i.png", width=100, height=100, source="s", case="c",
                   patient_id="p", modality=modality, plane=plane, slice=0, task="single",
-                  targets=[target], query="q", frame=frame)
+                  targets=[target], query="q", frame=frame,
+                  midline_x=50.0 if frame and frame["left"] in "RL" else None)
 
 
 @pytest.mark.parametrize(("s", "reason"), [
