@@ -13,7 +13,6 @@ from typing import Any
 
 from medground.config import BuildConfig
 from medground.errors import CaseError
-from medground.geometry import rle
 from medground.llm import session
 from medground.llm.client import metered
 from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
@@ -35,7 +34,7 @@ def view_record(ctx: ViewContext, modality: str) -> ViewRecord:
         RegionRecord(label=str(regions.label[i]), instance=int(regions.instance[i]),
                      box=(int(regions.xyxy[i][0]), int(regions.xyxy[i][1]),
                           int(regions.xyxy[i][2]), int(regions.xyxy[i][3])),
-                     area=int(regions.area[i]), mask_rle=rle.encode(regions.masks[i]))
+                     area=int(regions.area[i]), mask_rle=ctx.mask_rle(i))
         for i in range(len(regions)))
     return ViewRecord(image=ctx.image_path, case=ctx.info.case_id, plane=view.plane,
                       slice=view.slice_index, width=view.width, height=view.height,

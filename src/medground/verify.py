@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medground.config import VLMConfig
+from medground.config import ALL_STAGES, VLMConfig
 from medground.errors import ConfigError
 from medground.funnel import Funnel
 from medground.manifest import dumps_pretty
@@ -54,22 +54,24 @@ def _views(root: Path) -> dict[str, ViewRecord]:
     return out
 
 
-def build_stages(root: Path) -> list[str]:
-    """The stages the build of ``root`` ran, from its manifest (all offline ones if unknown)."""
+def _build_config(root: Path) -> dict[str, Any]:
+    """The config the build of ``root`` recorded in its manifest ({} if there is none)."""
     path = root / "manifest.json"
-    if path.exists():
-        config = json.loads(path.read_text(encoding="utf-8")).get("config") or {}
-        stages = (config.get("verify") or {}).get("stages")
-        if stages:
-            return list(stages)
-    return ["format", "geometry", "priors", "judge"]
+    if not path.exists():
+        return {}
+    config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")).get("config") or {}
+    return config
+
+
+def build_stages(root: Path) -> list[str]:
+    """The stages the build of ``root`` ran (every offline one if unknown)."""
+    stages = (_build_config(root).get("verify") or {}).get("stages")
+    return list(stages) if stages else list(ALL_STAGES)
 
 
 def build_vlm(root: Path) -> VLMConfig | None:
-    path = root / "manifest.json"
-    if not path.exists():
-        return None
-    vlm = (json.loads(path.read_text(encoding="utf-8")).get("config") or {}).get("vlm")
+    """The build's ``vlm`` section, if it had one."""
+    vlm = _build_config(root).get("vlm")
     return VLMConfig.model_validate(vlm) if vlm else None
 
 

@@ -8,6 +8,7 @@ made in ("of the *two* polyps") is measured anyway and need not be stated.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Hashable, Iterable
 
@@ -54,10 +55,7 @@ def mismatch(intended: Iterable[Claim], reading: Reading, table: NameTable,
     ``scene``, a frame the words leave unstated is filled in as the checker reads it
     (a bare "left-most" on a photo is the image's)."""
     intended = [_framed(c, scene) for c in intended]
-    reading = Reading(text=reading.text, mentions=reading.mentions, subjects=reading.subjects,
-                      claims=[_framed(c, scene) for c in reading.claims],
-                      unverifiable=reading.unverifiable, from_set=reading.from_set,
-                      table=reading.table)
+    reading = dataclasses.replace(reading, claims=[_framed(c, scene) for c in reading.claims])
     names = [c for c in intended if c.kind == "name"]
     problems = []
     if names:

@@ -19,7 +19,6 @@ from medground.claims.denote import (
     Pool,
     candidates_of,
     pool_of,
-    resolve_frame,
     resolved,
 )
 from medground.claims.measure import Scene
@@ -27,7 +26,7 @@ from medground.claims.reader import Reading
 from medground.claims.truth import MAYBE, YES
 from medground.claims.types import Claim
 
-__all__ = ["REASONS", "REASON_BY_KIND", "Failure", "evaluate", "resolve_frame"]
+__all__ = ["REASONS", "REASON_BY_KIND", "Failure", "evaluate"]
 
 #: reason codes of a claim of each kind that does not hold
 REASON_BY_KIND: Final = {

@@ -26,7 +26,6 @@ _SQUARE = ndimage.generate_binary_structure(2, 2)
 #: letters of a view's frame (image side -> patient direction) to the words of claims
 _LETTER: Final = {"R": "right", "L": "left", "A": "anterior", "P": "posterior",
                   "S": "superior", "I": "inferior"}
-_OPPOSITE: Final = {"left": "right", "right": "left", "top": "bottom", "bottom": "top"}
 
 
 @dataclass
@@ -208,7 +207,3 @@ def toward(region: Region, scene: Scene, side: str) -> float:
     if side == "top":
         return cy / scene.height
     return 1.0 - cy / scene.height
-
-
-def opposite(side: str) -> str:
-    return _OPPOSITE[side]

@@ -11,6 +11,7 @@ a view without a spleen is a false relation rather than an unknown word.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -280,10 +281,11 @@ class NameTable:
     def words(self) -> set[str]:
         return {w for p in self._entries for w in p.split()}
 
-    def label_words(self) -> set[str]:
+    @functools.cached_property
+    def label_words(self) -> frozenset[str]:
         """Words of the names of the view's own labels, without the generic words names share
         with queries ("outline", "muscle", "spot")."""
         generic = {w for n in (*CLASS_NOUNS, *GENERIC_HEADS, *_ORGAN_PARTS) for w in n.split()}
         out = {w for lb in self.labels for n in (*label_names(lb), *kind_names(lb))
                for w in normalize(n).split()}
-        return out - generic
+        return frozenset(out - generic)

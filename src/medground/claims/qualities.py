@@ -33,7 +33,7 @@ def _size(m: re.Match[str], ctx: Context) -> list[Claim]:
     return [claim("size", value, degree=degree, rank=rank)]
 
 
-def _size_noun(m: re.Match[str]) -> list[Claim]:
+def _size_noun(m: re.Match[str], ctx: Context) -> list[Claim]:
     """"with the largest area", "that covers more area"."""
     value, degree = {"more": ("large", "comparative"), "less": ("small", "comparative"),
                      "most": ("large", "superlative"), "least": ("small", "superlative")}.get(
@@ -160,7 +160,7 @@ SIZES: tuple[Rule, ...] = (
         r"(?:with|having|of|covering|covers|occupies|occupying|takes up|taking up|fills) "
         r"(?:the |a )?(?P<w>largest|greatest|biggest|smallest|larger|greater|bigger|smaller|"
         r"more|less|most|least) (?:area|size|extent|diameter|footprint|surface|cross sectional "
-        r"area|volume|dimensions?|space|room|of the img)"), lambda m, ctx: _size_noun(m)),
+        r"area|volume|dimensions?|space|room|of the img)"), _size_noun),
     Rule("size_word", rx(
         r"(?P<w>largest|biggest|greatest|smallest|tiniest|larger|bigger|greater|smaller|lesser|"
         r"tinier)(?: (?:in size|sized))?"), _size),
@@ -193,13 +193,6 @@ SHAPES: tuple[Rule, ...] = (
     Rule("smooth", rx(r"smooth(?:ly)?(?: (?:outlined|contoured|marginated|bordered|walled))?|"
                       r"well circumscribed|well defined|sharply (?:defined|marginated|"
                       r"demarcated|circumscribed)"), _shape("smooth")),
-    Rule("irregular_words", rx(r"spiky|spiked|spiculated|spiculate|stellate|star shaped|"
-                               r"star like|jagged|ragged|uneven"), _shape("irregular")),
-    Rule("lobed_words", rx(r"(?:multi|bi)?lobed|multilobulated|bumpy|lumpy|knobbly|knobby|"
-                           r"scalloped"), _shape("lobulated")),
-    Rule("round_words", rx(r"perfectly round|disc like|disk like|coin shaped|coin like|"
-                           r"ball like|globular|spherical"), _shape("round")),
-    Rule("oval_words", rx(r"egg like|almond shaped|ellipsoid(?:al)?"), _shape("oval")),
     *(Rule(f"shape_{value}", rx(pattern), _shape(value))
       for pattern, value in vocab.SHAPE_PATTERNS),
 )
@@ -210,9 +203,6 @@ INTENSITIES: tuple[Rule, ...] = (
         r"(?: intensity)?|echogenicity)"), _intensity_with),
     *(Rule(f"intensity_{value}_{term}", rx(pattern), _intensity(value, term))
       for pattern, value, term in vocab.INTENSITY_PATTERNS),
-    Rule("dense", rx(r"dense|radiodense|radiopaque|opaque|calcified"),
-         _intensity("bright", "density")),
-    Rule("lucent", rx(r"lucent|radiolucent"), _intensity("dark", "density")),
     Rule("intensity_looking", rx(r"(?P<w>brighter|darker) (?:looking|appearing|colored|toned)"),
          lambda m, ctx: [claim("intensity", m.group("w")[:-2], degree="absolute")]),
     Rule("intensity_adverb", rx(

@@ -187,8 +187,8 @@ _NAME_GLUE = frozenset({"of", "the", "at", "and", "level", "a", "an", "to", "in"
 
 
 def _leftovers(toks: Tokens, reading: Reading) -> None:
-    name_words = (reading.table.label_words() - vocab.known_words() - _NAME_GLUE
-                  if reading.table is not None else set())
+    name_words = (reading.table.label_words - vocab.known_words() - _NAME_GLUE
+                  if reading.table is not None else frozenset())
     for k, tok in enumerate(toks.toks):
         if tok in vocab.NEGATIONS:
             reading.unverifiable.append(f"negation {tok!r} the reader cannot scope")

@@ -36,10 +36,6 @@ def at_least(x: float, yes: float, no: float) -> int:
     return at_most(-x, -yes, -no)
 
 
-def both(*values: int) -> int:
-    return min(values)
-
-
 def negate(t: int) -> int:
     return {YES: NO, NO: YES, MAYBE: MAYBE}[t]
 

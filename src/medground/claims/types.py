@@ -45,8 +45,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ClaimKind = Literal["name", "count", "position", "side", "size", "shape", "intensity",
                     "ordinal", "relation"]
-CLAIM_KINDS: Final[tuple[ClaimKind, ...]] = ("name", "count", "position", "side", "size",
-                                             "shape", "intensity", "ordinal", "relation")
 Frame = Literal["image", "patient", "none"]
 Degree = Literal["absolute", "comparative", "superlative"]
 Extent = Literal["", "half", "third", "edge", "corner", "direct"]

@@ -117,6 +117,13 @@ class ViewContext:
     image_path: str  # relative to the output folder
     cues: list[dict[str, Any]] = field(default_factory=list)  # one per region
     counts: Counter[str] = field(default_factory=Counter)  # what was skipped, and why
+    _rles: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def mask_rle(self, i: int) -> dict[str, Any]:
+        """Region ``i``'s mask as COCO RLE, encoded once for the samples and the view record."""
+        if i not in self._rles:
+            self._rles[i] = rle.encode(self.regions.masks[i])
+        return self._rles[i]
 
 
 class Synthesizer(ABC):

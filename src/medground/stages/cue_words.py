@@ -45,8 +45,16 @@ class ShapeRule:
     parts: tuple[float, float] = (1, 2)  # one connected part
     roundness: tuple[float, float] = (0.0, _INF)
 
-    def matches(self, m: ShapeMeasures) -> bool:
-        return all(getattr(self, k)[0] <= getattr(m, k) < getattr(self, k)[1] for k in _RULE_KEYS)
+    def matches(self, m: ShapeMeasures, widen: float = 0.0) -> bool:
+        """Every measure within its range; ``widen`` stretches the geometric ranges by that
+        share of their bounds (topology stays exact)."""
+        for key in _RULE_KEYS:
+            lo, hi = getattr(self, key)
+            if key not in ("holes", "parts"):
+                lo, hi = lo * (1 - widen), hi * (1 + widen)
+            if not lo <= getattr(m, key) < hi:
+                return False
+        return True
 
 
 _RULE_KEYS: Final = ("elongation", "circularity", "solidity", "convexity", "holes", "parts",
@@ -95,17 +103,7 @@ def shape_words_near(m: ShapeMeasures) -> frozenset[str]:
     ``SHAPE_TOLERANCE`` (topology stays exact): what a reader might call the shape."""
     if m.area_px < MIN_SHAPE_AREA_PX:
         return frozenset()
-    out = set()
-    for rule in SHAPE_RULES:
-        ok = True
-        for key in _RULE_KEYS:
-            lo, hi = getattr(rule, key)
-            if key not in ("holes", "parts"):
-                lo, hi = lo * (1 - SHAPE_TOLERANCE), hi * (1 + SHAPE_TOLERANCE)
-            ok = ok and lo <= getattr(m, key) < hi
-        if ok:
-            out.add(rule.word)
-    return frozenset(out)
+    return frozenset(rule.word for rule in SHAPE_RULES if rule.matches(m, SHAPE_TOLERANCE))
 
 
 def shape_word(m: ShapeMeasures) -> str | None:
@@ -282,12 +280,18 @@ def ring_contrast(
     )
 
 
+def intensity_words(modality: str) -> tuple[str, str]:
+    """(brighter, darker) words of a modality: hyper-/hypodense for CT, hyper-/hypointense for
+    MR, bright/dark otherwise."""
+    return _INTENSITY_WORDS.get(modality.strip().upper(), _DEFAULT_INTENSITY_WORDS)
+
+
 def intensity_word(rc: RingContrast | None, modality: str) -> str | None:
-    """``hyperdense``/``hypodense`` (CT), ``hyperintense``/``hypointense`` (MR), otherwise
-    ``bright``/``dark``; None when the contrast is below ``MIN_INTENSITY_CONTRAST``."""
+    """The word of :func:`intensity_words` for the sign of the contrast; None when the
+    contrast is below ``MIN_INTENSITY_CONTRAST``."""
     if rc is None or abs(rc.contrast) < MIN_INTENSITY_CONTRAST:
         return None
-    brighter, darker = _INTENSITY_WORDS.get(modality.strip().upper(), _DEFAULT_INTENSITY_WORDS)
+    brighter, darker = intensity_words(modality)
     return brighter if rc.contrast > 0 else darker
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from medground.geometry import rle
 from medground.labels import readable
 from medground.stages.base import ViewContext
 from medground.types import Sample
@@ -32,7 +31,7 @@ def distractor_record(ctx: ViewContext, i: int) -> dict[str, Any]:
 
 def target_record(ctx: ViewContext, i: int) -> dict[str, Any]:
     """A target: the distractor record plus its mask (COCO RLE)."""
-    return {**distractor_record(ctx, i), "mask_rle": rle.encode(ctx.regions.masks[i])}
+    return {**distractor_record(ctx, i), "mask_rle": ctx.mask_rle(i)}
 
 
 def new_sample(

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from medground.stages.cue_words import grid_phrase
+from medground.geometry.shape import ShapeMeasures
+from medground.stages.cue_words import centrality, grid_phrase, intensity_words, shape_words_near
 from medground.stages.synth.lexicon import ABSOLUTE_KINDS, RELATIVE_KINDS, Attr
 
 #: a relative claim needs this much separation to be visibly true
@@ -54,15 +55,6 @@ class Candidate:
     def maybe(self) -> frozenset[Attr]:
         return self.absolute | self.possible
 
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Candidate:
-        """From a sample's target or distractor record (label, instance, area, cues)."""
-        cues = record["cues"]
-        cx, cy = cues["location"]["centroid"]
-        return cls(key=f"{record['label']}:{record['instance']}", label=record["label"],
-                   area=float(record["area"]), cx=float(cx), cy=float(cy),
-                   absolute=absolute_attributes(cues))
-
 
 #: a reader may take a region as "on the left" until its centroid passes the middle, as "in the
 #: middle" within a quarter of the axis from the centre; "central" up to CENTRAL_MAYBE of the
@@ -79,8 +71,6 @@ def possible_attributes(cues: dict[str, Any], width: int, height: int, modality:
     """Attributes a reader could take as true of a region although they are not clearly so:
     the neighbouring image regions, central/peripheral near their thresholds, both sides on
     the midline, shape words near their rules, faint contrast words."""
-    from medground.stages.cue_words import centrality, intensity_word, shape_words_near
-
     loc, out = cues["location"], set()
     cx, cy = loc["centroid"]
     fx, fy = cx / width, cy / height
@@ -102,8 +92,6 @@ def possible_attributes(cues: dict[str, Any], width: int, height: int, modality:
     if loc.get("patient_side") == "midline":
         out |= {Attr("side", "left"), Attr("side", "right")}
     shape = cues["shape"]
-    from medground.geometry.shape import ShapeMeasures
-
     measures = ShapeMeasures(area_px=int(cues["size"]["area_px"]), perimeter_px=0.0,
                              eq_diameter_px=0.0, elongation=shape["elongation"],
                              circularity=shape["circularity"], solidity=shape["solidity"],
@@ -113,12 +101,8 @@ def possible_attributes(cues: dict[str, Any], width: int, height: int, modality:
     out |= {Attr("shape", w) for w in shape_words_near(measures)}
     contrast = cues["intensity"].get("contrast")
     if contrast is not None and abs(contrast) >= INTENSITY_MAYBE:
-        from medground.stages.cue_words import RingContrast
-
-        word = intensity_word(RingContrast(0.0, 0.0, 0.0, 1.0 if contrast > 0 else -1.0),
-                              modality)
-        if word:
-            out.add(Attr("intensity", word))
+        brighter, darker = intensity_words(modality)
+        out.add(Attr("intensity", brighter if contrast > 0 else darker))
     return frozenset(out) - absolute_attributes(cues)
 
 

@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from medground.labels import plural, readable
 from medground.stages.cue_words import GRID_COLS, GRID_ROWS, grid_phrase
 
 RELATIVE_KINDS: Final = ("size", "hpos", "vpos")
@@ -182,12 +181,6 @@ def absolute_phrases(attr: Attr) -> list[Phrase]:
 
 
 # --- nouns ----------------------------------------------------------------------------------
-def noun_forms(label: str) -> list[str]:
-    """Every noun phrase the grammar may use for a label, singular and plural."""
-    forms = [readable(label), *NOUN_SYNONYMS.get(label, ())]
-    return forms + [plural(f) for f in forms]
-
-
 #: extra names per label (all must remain true of the structure); the readable name comes first
 NOUN_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "polyp": ("polypoid lesion", "colonic polyp"),
@@ -264,11 +257,6 @@ def padded_words(text: str) -> str:
     """Lower-case words (with ' and -) joined by single spaces, padded with a space at each end,
     so that ``f" {phrase} " in padded_words(q)`` matches whole words."""
     return " " + " ".join(re.findall(r"[a-z0-9'\-]+", text.lower())) + " "
-
-
-def query_key(text: str) -> str:
-    """What makes two queries the same one: their letters and digits, word by word."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def find_attributes(query: str, frame: dict[str, str] | None) -> list[Attr]:

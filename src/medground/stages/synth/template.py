@@ -16,6 +16,7 @@ import random
 from collections import defaultdict
 from typing import Any
 
+from medground.claims.text import query_key
 from medground.claims.types import Claim
 from medground.config import QueriesConfig
 from medground.labels import is_level_label, patient_side, readable
@@ -32,7 +33,7 @@ from medground.stages.synth.describe import (
     same_family,
     select,
 )
-from medground.stages.synth.lexicon import Attr, image_nouns, is_finding, query_key
+from medground.stages.synth.lexicon import Attr, image_nouns, is_finding
 from medground.types import Sample
 
 VERSION = "template-v1"

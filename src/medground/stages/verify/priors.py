@@ -131,11 +131,9 @@ class PriorCheck(Check):
 
 def _side(cx: float, sample: Sample) -> str | None:
     """The patient side the centroid clearly lies on ("left", "right", "midline"), or None."""
-    for side in ("left", "right"):
-        d = patient_offset(cx, sample.width, sample.frame, sample.midline_x, side)
-        if d is None:
-            return None
-        if d >= PRIOR_SIDE_MARGIN:
-            return side
     d = patient_offset(cx, sample.width, sample.frame, sample.midline_x, "left")
-    return "midline" if d is not None and abs(d) <= MIDLINE_BAND[0] else None
+    if d is None:
+        return None
+    if abs(d) >= PRIOR_SIDE_MARGIN:
+        return "left" if d > 0 else "right"
+    return "midline" if abs(d) <= MIDLINE_BAND[0] else None
