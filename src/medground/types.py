@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
@@ -90,6 +90,176 @@ class CaseInfo:
     files: list[str] = field(default_factory=list)
 
 
+# --- cues: what the synthesizers write from, measured on the saved view --------------------
+@dataclass(frozen=True)
+class SizeCues:
+    area_px: int
+    relative_area: float  # share of the image
+    area_mm2: float | None  # None without pixel spacing
+    eq_diameter_mm: float | None
+
+
+@dataclass(frozen=True)
+class ShapeCues:
+    """geometry.shape.ShapeMeasures as written (rounded, no pixel lengths), with the words."""
+
+    elongation: float
+    circularity: float
+    solidity: float
+    convexity: float
+    orientation_deg: float
+    holes: int
+    parts: int
+    roundness: float
+    word: str | None  # the shape word the measures make clearly true, if any
+    orientation: str | None  # horizontal / vertical / oblique for elongated shapes
+
+
+@dataclass(frozen=True)
+class LocationCues:
+    centroid: tuple[float, float]  # pixel edges: x, y
+    grid: tuple[str, str]  # (upper|middle|lower, left|center|right)
+    grid_phrase: str
+    position: str | None  # central / peripheral
+    touches_border: bool
+    patient_side: str | None  # left / right / midline, None without a frame and midline
+
+
+@dataclass(frozen=True)
+class IntensityCues:
+    contrast: float | None  # (mean inside - mean of a ring) / 255
+    word: str | None
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Where a region lies relative to one region of another label."""
+
+    label: str
+    instance: int
+    relation: str  # inside, adjacent, above, below, left_of, right_of
+    patient: str | None = None  # the same direction in the patient's frame
+    mediolateral: str | None = None  # medial / lateral, on the same side of the midline
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": self.label, "instance": str(self.instance),
+                               "relation": self.relation}
+        if self.patient is not None:
+            out["patient"] = self.patient
+        if self.mediolateral is not None:
+            out["mediolateral"] = self.mediolateral
+        return out
+
+
+@dataclass(frozen=True)
+class OrdinalCues:
+    """Ranks among the instances of the same label (1 = largest / left-most / upper-most)."""
+
+    of: int
+    size_rank: int
+    x_rank: int
+    y_rank: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Every cue of one region (see README, "Cues and queries")."""
+
+    size: SizeCues
+    shape: ShapeCues
+    location: LocationCues
+    intensity: IntensityCues
+    relations: tuple[Relation, ...] = ()
+    ordinal: OrdinalCues | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: _plain(getattr(self, name))
+                               for name in ("size", "shape", "location", "intensity")}
+        out["relations"] = [r.to_dict() for r in self.relations]
+        if self.ordinal is not None:
+            out["ordinal"] = _plain(self.ordinal)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Cues:
+        loc = dict(d["location"])
+        loc["centroid"], loc["grid"] = tuple(loc["centroid"]), tuple(loc["grid"])
+        ordinal = d.get("ordinal")
+        return cls(size=SizeCues(**d["size"]), shape=ShapeCues(**d["shape"]),
+                   location=LocationCues(**loc), intensity=IntensityCues(**d["intensity"]),
+                   relations=tuple(Relation(**{**r, "instance": int(r["instance"])})
+                                   for r in d.get("relations", [])),
+                   ordinal=None if ordinal is None else OrdinalCues(
+                       **{**ordinal, "words": tuple(ordinal["words"])}))
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    """A cue record as JSON-ready data (tuples become lists when written)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+# --- the regions a sample refers to ----------------------------------------------------------
+@dataclass(kw_only=True)
+class Distractor:
+    """A region of the target's kind the query must not pick out (no mask: views.jsonl has it)."""
+
+    label: str
+    instance: int
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2 in pixel edges
+    name: str = ""
+    area: int = 0
+    centroid: tuple[float, float] | None = None
+    cues: Cues | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.box) != 4 or not all(isinstance(v, int) for v in self.box):
+            raise ValueError(f"{self.label}: box {self.box!r} is not four integers")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "name": self.name, "instance": self.instance,
+                "box": list(self.box), "area": self.area,
+                "centroid": None if self.centroid is None else list(self.centroid),
+                "cues": {} if self.cues is None else self.cues.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Distractor:
+        return cls(**_region_fields(d))
+
+
+@dataclass(kw_only=True)
+class Target(Distractor):
+    """A region the query refers to: its box is the answer, its mask what the box was drawn
+    around (COCO RLE on the saved PNG)."""
+
+    mask_rle: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.mask_rle, dict) or not {"size", "counts"} <= set(self.mask_rle):
+            raise ValueError(f"{self.label}: mask_rle needs 'size' and 'counts'")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "mask_rle": self.mask_rle}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Target:
+        return cls(**_region_fields(d), mask_rle=d.get("mask_rle", {}))
+
+
+def _region_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """The fields a region record shares, from its JSON; a wrong type raises ValueError."""
+    if not isinstance(d.get("label"), str):
+        raise ValueError(f"a region record needs a string label, got {d.get('label')!r}")
+    if not isinstance(d.get("box"), list):
+        raise ValueError(f"{d['label']}: box {d.get('box')!r} is not a list")
+    centroid, cues = d.get("centroid"), d.get("cues")
+    return {"label": d["label"], "instance": int(d.get("instance", 0)), "box": tuple(d["box"]),
+            "name": str(d.get("name", "")), "area": int(d.get("area", 0)),
+            "centroid": None if centroid is None else (float(centroid[0]), float(centroid[1])),
+            "cues": Cues.from_dict(cues) if cues else None}
+
+
 @dataclass
 class Sample:
     """One image and one query task, with its targets and the verdicts of every check."""
@@ -105,11 +275,11 @@ class Sample:
     plane: str
     slice: int | None
     task: str
-    targets: list[dict[str, Any]]
+    targets: list[Target]
     query: str
     frame: dict[str, str] | None = None
     spacing_mm: list[float] | None = None
-    distractors: list[dict[str, Any]] = field(default_factory=list)
+    distractors: list[Distractor] = field(default_factory=list)
     midline_x: float | None = None
     #: what the synthesizer means to say; None when it did not say (the reader's claims are
     #: checked anyway), [] when it said the text makes no claim
@@ -132,8 +302,9 @@ class Sample:
             id=d["id"], image=d["image"], width=int(d["width"]), height=int(d["height"]),
             source=d["source"], case=d["case"], patient_id=d["patient_id"],
             modality=d["modality"], plane=d["plane"], slice=d["slice"], task=d["task"],
-            targets=list(d["targets"]), query=d["query"], frame=d.get("frame"),
-            spacing_mm=d.get("spacing_mm"), distractors=list(d.get("distractors", [])),
+            targets=[Target.from_dict(t) for t in d["targets"]], query=d["query"],
+            frame=d.get("frame"), spacing_mm=d.get("spacing_mm"),
+            distractors=[Distractor.from_dict(x) for x in d.get("distractors", [])],
             midline_x=d.get("midline_x"),
             claims=None if d.get("claims") is None else [Claim(**c) for c in d["claims"]],
             verdicts=[Verdict(**v) for v in d.get("verdicts", [])],
@@ -157,8 +328,8 @@ class Sample:
             "midline_x": self.midline_x,
             "task": self.task,
             "query": self.query,
-            "targets": self.targets,
-            "distractors": self.distractors,
+            "targets": [t.to_dict() for t in self.targets],
+            "distractors": [x.to_dict() for x in self.distractors],
             "claims": None if self.claims is None else [
                 c.model_dump(exclude_defaults=True) for c in self.claims],
             "verdicts": [v.to_dict() for v in self.verdicts],

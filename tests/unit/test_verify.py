@@ -58,6 +58,8 @@ def test_verify_catches_edits_and_keeps_everything(dataset: Path) -> None:
     rows[0]["query"] = "Find the liver at (10, 20)."
     rows[1]["targets"][0]["box"][0] += 3
     del rows[2]["targets"]  # malformed: kept as a reject with SCHEMA_INVALID
+    rows[3]["targets"][0]["box"] = [1.5, 2, 30, 40]
+    del rows[4]["targets"][0]["mask_rle"]["counts"]
     (dataset / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = CliRunner().invoke(app, ["verify", str(dataset), "--stages", "format,geometry"])
     assert result.exit_code == 0, result.output
@@ -68,6 +70,9 @@ def test_verify_catches_edits_and_keeps_everything(dataset: Path) -> None:
     assert reasons[rows[0]["id"]] == "QUERY_LEAKS_COORDINATES"
     assert reasons[rows[1]["id"]] == "MASK_BOX_MISMATCH"
     assert reasons[rows[2]["id"]] == "SCHEMA_INVALID"
+    details = {r["id"]: r["verdicts"][-1]["detail"] for r in rejected}
+    assert reasons[rows[3]["id"]] == "SCHEMA_INVALID" and "four integers" in details[rows[3]["id"]]
+    assert reasons[rows[4]["id"]] == "SCHEMA_INVALID" and "counts" in details[rows[4]["id"]]
     m = read_manifest(dataset)
     _funnel_adds_up(m["funnel"], len(kept), len(rejected))
     # priors and judge were not run again: their build verdicts stand, in pipeline order

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -74,7 +75,7 @@ def png_data_url(image: NDArray[np.uint8]) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def with_box(image: NDArray[np.uint8], boxes: list[list[int]]) -> NDArray[np.uint8]:
+def with_box(image: NDArray[np.uint8], boxes: Sequence[Sequence[int]]) -> NDArray[np.uint8]:
     """The image in RGB with each box drawn in red (what the judge is shown)."""
     im = Image.fromarray(np.ascontiguousarray(image)).convert("RGB")
     draw = ImageDraw.Draw(im)
@@ -119,7 +120,7 @@ def synth_messages(image: NDArray[np.uint8], context: dict[str, Any], n: int) ->
                                          {"type": "text", "text": text}]}]
 
 
-def crop_around(image: NDArray[np.uint8], boxes: list[list[int]], margin: float = 0.5
+def crop_around(image: NDArray[np.uint8], boxes: Sequence[Sequence[int]], margin: float = 0.5
                 ) -> NDArray[np.uint8]:
     """The region of the boxes grown by ``margin`` of their size (a closer look for the judge)."""
     x1 = min(b[0] for b in boxes)
@@ -131,7 +132,7 @@ def crop_around(image: NDArray[np.uint8], boxes: list[list[int]], margin: float 
     return image[max(0, y1 - dy):min(h, y2 + dy), max(0, x1 - dx):min(w, x2 + dx)]
 
 
-def judge_messages(image: NDArray[np.uint8], boxes: list[list[int]], query: str,
+def judge_messages(image: NDArray[np.uint8], boxes: Sequence[Sequence[int]], query: str,
                    crop: bool = False) -> list[dict[str, Any]]:
     """The image with the boxes drawn and the query; with ``crop``, also a close-up."""
     text = (

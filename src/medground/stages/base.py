@@ -23,7 +23,7 @@ from PIL import Image
 
 from medground.geometry import rle
 from medground.stages.regions import Regions
-from medground.types import CaseInfo, Sample, Verdict, View, ViewRecord
+from medground.types import CaseInfo, Cues, Sample, Verdict, View, ViewRecord
 
 
 def decode_mask(m: dict[str, Any]) -> NDArray[np.bool_]:
@@ -89,7 +89,7 @@ class Check(Stage):
     @staticmethod
     def mask(sample: Sample, index: int = 0) -> NDArray[np.bool_]:
         """Target ``index``'s mask; every stage asks for it, so decodings are shared."""
-        return decode_mask(sample.targets[index]["mask_rle"])
+        return decode_mask(sample.targets[index].mask_rle)
 
     def __call__(self, batch: list[Sample]) -> list[Sample]:
         for sample in batch:
@@ -115,7 +115,7 @@ class ViewContext:
     view: View
     regions: Regions
     image_path: str  # relative to the output folder
-    cues: list[dict[str, Any]] = field(default_factory=list)  # one per region
+    cues: list[Cues] = field(default_factory=list)  # one per region
     counts: Counter[str] = field(default_factory=Counter)  # what was skipped, and why
     _rles: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 

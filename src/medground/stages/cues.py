@@ -8,8 +8,8 @@ derived from the affine; 2D sources get image-frame cues only.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +27,16 @@ from medground.stages.cue_words import (
     touches_border,
 )
 from medground.stages.regions import Regions
-from medground.types import View
+from medground.types import (
+    Cues,
+    IntensityCues,
+    LocationCues,
+    OrdinalCues,
+    Relation,
+    ShapeCues,
+    SizeCues,
+    View,
+)
 
 #: share of the body width within which a region counts as on the midline
 MIDLINE_BAND = 0.06
@@ -39,24 +48,21 @@ def _r(x: float, nd: int = 3) -> float:
     return round(float(x), nd)
 
 
-def region_cues(view: View, regions: Regions, modality: str) -> list[dict[str, Any]]:
-    """One JSON-ready cue record per region, in region order."""
+def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
+    """One cue record per region, in region order."""
     midline = view.midline_x if view.frame else None
     filled = [ndimage.binary_fill_holes(m) for m in regions.masks]
-    out = []
-    for i in range(len(regions)):
-        cue = measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm)
-        cue["relations"] = relations(i, regions, filled, view.frame, midline)
-        cue["ordinal"] = ordinal(i, regions)
-        out.append(cue)
-    return out
+    return [dataclasses.replace(
+        measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm),
+        relations=tuple(relations(i, regions, filled, view.frame, midline)),
+        ordinal=ordinal(i, regions)) for i in range(len(regions))]
 
 
 ORDINAL_WORDS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
                  8: "eighth", 9: "ninth", 10: "tenth"}
 
 
-def ordinal(i: int, regions: Regions) -> dict[str, Any]:
+def ordinal(i: int, regions: Regions) -> OrdinalCues:
     """Ranks among instances of the same label (1 = largest / left-most / upper-most), with
     words ("second largest", "third from the left"); ties share the better rank."""
     same = [j for j in range(len(regions)) if regions.label[j] == regions.label[i]]
@@ -68,14 +74,12 @@ def ordinal(i: int, regions: Regions) -> dict[str, Any]:
     size_rank = 1 + sum(a > area[me] for a in area)
     x_rank = 1 + sum(x < xs[me] for x in xs)
     y_rank = 1 + sum(y < ys[me] for y in ys)
-    return {
-        "of": n, "size_rank": size_rank, "x_rank": x_rank, "y_rank": y_rank,
-        "words": [] if n < 2 else [
-            _rank_word(size_rank, n, "largest", "smallest", "{o} largest"),
-            _rank_word(x_rank, n, "left-most", "right-most", "{o} from the left"),
-            _rank_word(y_rank, n, "upper-most", "lower-most", "{o} from the top"),
-        ],
-    }
+    return OrdinalCues(of=n, size_rank=size_rank, x_rank=x_rank, y_rank=y_rank,
+                       words=() if n < 2 else (
+                           _rank_word(size_rank, n, "largest", "smallest", "{o} largest"),
+                           _rank_word(x_rank, n, "left-most", "right-most", "{o} from the left"),
+                           _rank_word(y_rank, n, "upper-most", "lower-most", "{o} from the top"),
+                       ))
 
 
 def _rank_word(rank: int, n: int, first: str, last: str, middle: str) -> str:
@@ -90,7 +94,7 @@ def measure(
     mask: NDArray[np.bool_], image: NDArray[np.uint8], modality: str,
     frame: dict[str, str] | None, midline: float | None,
     spacing_mm: tuple[float, float] | list[float] | None,
-) -> dict[str, Any]:
+) -> Cues:
     """Cues of one region from its mask and the saved image (no relations): what the
     synthesizer writes from and what verification re-measures."""
     h, w = mask.shape
@@ -102,32 +106,23 @@ def measure(
     rc = ring_contrast(image, mask)
     row, col = grid_cell(cx, cy, w, h)
     area = int(ys.size)
-    return {
-        "size": {
-            "area_px": area,
-            "relative_area": _r(area / (w * h), 5),
-            "area_mm2": _r(area * pixel_mm, 2) if pixel_mm else None,
-            "eq_diameter_mm": _r(2 * math.sqrt(area * pixel_mm / math.pi), 2) if pixel_mm else None,
-        },
-        "shape": {
-            "elongation": _r(m.elongation), "circularity": _r(m.circularity),
-            "solidity": _r(m.solidity), "convexity": _r(m.convexity),
-            "orientation_deg": _r(m.orientation_deg, 1), "holes": m.holes, "parts": m.parts,
-            "roundness": _r(m.roundness),
-            "word": shape_word(m), "orientation": orientation_word(m),
-        },
-        "location": {
-            "centroid": [_r(cx), _r(cy)],
-            "grid": [row, col], "grid_phrase": grid_phrase(row, col),
-            "position": position_word(cx, cy, box, w, h),
-            "touches_border": touches_border(box, w, h),
-            "patient_side": patient_side(cx, midline, frame, w),
-        },
-        "intensity": {
-            "contrast": _r(rc.contrast) if rc else None,
-            "word": intensity_word(rc, modality),
-        },
-    }
+    return Cues(
+        size=SizeCues(
+            area_px=area, relative_area=_r(area / (w * h), 5),
+            area_mm2=_r(area * pixel_mm, 2) if pixel_mm else None,
+            eq_diameter_mm=_r(2 * math.sqrt(area * pixel_mm / math.pi), 2) if pixel_mm else None),
+        shape=ShapeCues(
+            elongation=_r(m.elongation), circularity=_r(m.circularity),
+            solidity=_r(m.solidity), convexity=_r(m.convexity),
+            orientation_deg=_r(m.orientation_deg, 1), holes=m.holes, parts=m.parts,
+            roundness=_r(m.roundness), word=shape_word(m), orientation=orientation_word(m)),
+        location=LocationCues(
+            centroid=(_r(cx), _r(cy)), grid=(row, col), grid_phrase=grid_phrase(row, col),
+            position=position_word(cx, cy, box, w, h), touches_border=touches_border(box, w, h),
+            patient_side=patient_side(cx, midline, frame, w)),
+        intensity=IntensityCues(contrast=_r(rc.contrast) if rc else None,
+                                word=intensity_word(rc, modality)),
+    )
 
 
 def patient_side(
@@ -147,13 +142,13 @@ def patient_side(
 def relations(
     i: int, regions: Regions, filled: list[NDArray[np.bool_]], frame: dict[str, str] | None,
     midline: float | None,
-) -> list[dict[str, str]]:
+) -> list[Relation]:
     """Spatial relations of region ``i`` to each region of another label in the same view.
 
     Directions are in the image frame (``above`` = smaller y) and, with a frame, also in the
     patient's (``patient``: e.g. ``anterior``, ``right``); ``inside`` / ``adjacent`` from masks.
     """
-    out: list[dict[str, str]] = []
+    out: list[Relation] = []
     me = regions.masks[i]
     x1, y1, x2, y2 = (int(v) for v in regions.xyxy[i])
     grown = ndimage.binary_dilation(me, iterations=2)
@@ -162,30 +157,31 @@ def relations(
             continue
         ox1, oy1, ox2, oy2 = (int(v) for v in regions.xyxy[j])
         near = x1 <= ox2 + 2 and ox1 <= x2 + 2 and y1 <= oy2 + 2 and oy1 <= y2 + 2
-        rel: dict[str, str] = {"label": str(regions.label[j]), "instance": str(int(regions.instance[j]))}
         if near and (filled[j] & me).sum() >= INSIDE_FRACTION * me.sum():
-            rel["relation"] = "inside"
+            kind = "inside"
         elif near and (grown & regions.masks[j]).any():
-            rel["relation"] = "adjacent"
+            kind = "adjacent"
         elif y2 <= oy1:
-            rel["relation"] = "above"
+            kind = "above"
         elif y1 >= oy2:
-            rel["relation"] = "below"
+            kind = "below"
         elif x2 <= ox1:
-            rel["relation"] = "left_of"
+            kind = "left_of"
         elif x1 >= ox2:
-            rel["relation"] = "right_of"
+            kind = "right_of"
         else:
             continue
-        if frame and rel["relation"] in ("above", "below", "left_of", "right_of"):
-            rel["patient"] = _patient_direction(rel["relation"], frame)
+        patient = (_patient_direction(kind, frame) if frame and kind in (
+            "above", "below", "left_of", "right_of") else None)
+        mediolateral = None
         if midline is not None and frame and frame["left"] in ("R", "L"):
             mine = abs(float(regions.centroid[i][0]) - midline)
             theirs = abs(float(regions.centroid[j][0]) - midline)
             same_side = (float(regions.centroid[i][0]) - midline) * (float(regions.centroid[j][0]) - midline) > 0
             if same_side and abs(mine - theirs) > 0.1 * me.shape[1]:
-                rel["mediolateral"] = "medial" if mine < theirs else "lateral"
-        out.append(rel)
+                mediolateral = "medial" if mine < theirs else "lateral"
+        out.append(Relation(label=str(regions.label[j]), instance=int(regions.instance[j]),
+                            relation=kind, patient=patient, mediolateral=mediolateral))
     return out
 
 

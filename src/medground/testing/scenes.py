@@ -21,7 +21,7 @@ from PIL import Image
 from medground.claims.types import Claim
 from medground.geometry import rle
 from medground.stages.verify import make_checks
-from medground.types import RegionRecord, Sample, ViewRecord
+from medground.types import Distractor, RegionRecord, Sample, Target, ViewRecord
 
 AXIAL = {"left": "R", "right": "L", "top": "A", "bottom": "P"}
 CORONAL = {"left": "R", "right": "L", "top": "S", "bottom": "I"}
@@ -33,6 +33,12 @@ class Shape:
     label: str
     instance: int
     mask: NDArray[np.bool_]
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """The tight pixel-edge box, worked out here rather than by the code under test."""
+        ys, xs = np.nonzero(self.mask)
+        return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
 @dataclass
@@ -116,9 +122,7 @@ class SceneBuilder:
         for s in self.shapes:
             if not s.mask.any():
                 continue
-            ys, xs = np.nonzero(s.mask)
-            box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-            regions.append(RegionRecord(s.label, s.instance, box, int(s.mask.sum()),
+            regions.append(RegionRecord(s.label, s.instance, s.box, int(s.mask.sum()),
                                         rle.encode(s.mask)))
         return ViewRecord(image=self.image_path, case=self.name, plane=self.plane, slice=0,
                           width=self.width, height=self.height, modality=self.modality,
@@ -137,20 +141,16 @@ class SceneBuilder:
         if task is None:
             kin = [s for s in self.shapes if s.label == targets[0].label and s not in targets]
             task = "multi" if len(targets) > 1 else "disambiguation" if kin else "single"
-        recs = []
-        for s in targets:
-            ys, xs = np.nonzero(s.mask)
-            recs.append({"label": s.label, "instance": s.instance,
-                         "box": [int(xs.min()), int(ys.min()), int(xs.max()) + 1,
-                                 int(ys.max()) + 1],
-                         "area": int(s.mask.sum()), "mask_rle": rle.encode(s.mask)})
+        recs = [Target(label=s.label, instance=s.instance, box=s.box, area=int(s.mask.sum()),
+                       mask_rle=rle.encode(s.mask)) for s in targets]
         key = hashlib.sha1(f"{self.name}|{query}|{[t.instance for t in targets]}".encode())
         return Sample(
             id=key.hexdigest()[:16], image=self.image_path, width=self.width,
             height=self.height, source="test", case=self.name, patient_id="anon-test",
             modality=self.modality, plane=self.plane, slice=0, task=task, targets=recs,
             query=query, frame=self.frame, spacing_mm=None, midline_x=self.midline_x,
-            distractors=[{"label": d.label, "instance": d.instance} for d in distractors],
+            distractors=[Distractor(label=d.label, instance=d.instance, box=d.box)
+                         for d in distractors],
             claims=None if claims is None else list(claims))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from medground.config import RegionsConfig
 from medground.geometry.orientation import FRAMES
 from medground.stages.cues import region_cues
 from medground.stages.regions import extract_regions
-from medground.types import Layer, View
+from medground.types import Cues, Layer, View
 
 H, W = 120, 160
 
@@ -29,10 +31,15 @@ def view(layers: list[Layer], frame: dict[str, str] | None, midline: float | Non
                 layers=layers, frame=frame, midline_x=midline, spacing_mm=(1.0, 1.0))
 
 
-def cues_by_label(v: View) -> dict[str, dict]:
+def written(cues: Cues) -> dict[str, Any]:
+    """The cues as samples.jsonl holds them."""
+    return json.loads(json.dumps(cues.to_dict()))  # type: ignore[no-any-return]
+
+
+def cues_by_label(v: View) -> dict[str, dict[str, Any]]:
     regions = extract_regions(v, RegionsConfig(keep_whole=[]), Counter())
     cues = region_cues(v, regions, "CT")
-    return {str(regions.label[i]): cues[i] for i in range(len(regions))}
+    return {str(regions.label[i]): written(cues[i]) for i in range(len(regions))}
 
 
 @pytest.mark.parametrize(("frame", "cx", "side"), [
@@ -91,7 +98,7 @@ def test_ordinal_ranks_among_instances() -> None:
     layers = [Layer("lesion", disc(60, 30, 12)), Layer("lesion", disc(90, 80, 6)),
               Layer("lesion", disc(20, 130, 9)), Layer("organ", disc(105, 20, 8))]
     regions = extract_regions(view(layers, None), RegionsConfig(keep_whole=[]), Counter())
-    cues = region_cues(view(layers, None), regions, "CT")
+    cues = [written(c) for c in region_cues(view(layers, None), regions, "CT")]
     by_x = sorted((c["location"]["centroid"][0], c["ordinal"]) for c, lb in
                   zip(cues, regions.label, strict=True) if lb == "lesion")
     assert [o["words"] for _, o in by_x] == [

@@ -7,31 +7,30 @@ from typing import Any
 
 from medground.labels import readable
 from medground.stages.base import ViewContext
-from medground.types import Sample
+from medground.types import Distractor, Sample, Target
 
 
 def stable_hash(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def distractor_record(ctx: ViewContext, i: int) -> dict[str, Any]:
-    """A region as the sample records it: label, box, area, centroid and cues (no mask)."""
+def _region(ctx: ViewContext, i: int) -> dict[str, Any]:
     r = ctx.regions
     x1, y1, x2, y2 = (int(v) for v in r.xyxy[i])
-    return {
-        "label": str(r.label[i]),
-        "name": readable(str(r.label[i])),
-        "instance": int(r.instance[i]),
-        "box": [x1, y1, x2, y2],
-        "area": int(r.area[i]),
-        "centroid": [round(float(r.centroid[i][0]), 3), round(float(r.centroid[i][1]), 3)],
-        "cues": ctx.cues[i] if ctx.cues else {},
-    }
+    return {"label": str(r.label[i]), "name": readable(str(r.label[i])),
+            "instance": int(r.instance[i]), "box": (x1, y1, x2, y2), "area": int(r.area[i]),
+            "centroid": (round(float(r.centroid[i][0]), 3), round(float(r.centroid[i][1]), 3)),
+            "cues": ctx.cues[i] if ctx.cues else None}
 
 
-def target_record(ctx: ViewContext, i: int) -> dict[str, Any]:
+def distractor_record(ctx: ViewContext, i: int) -> Distractor:
+    """A region as the sample records it: label, box, area, centroid and cues (no mask)."""
+    return Distractor(**_region(ctx, i))
+
+
+def target_record(ctx: ViewContext, i: int) -> Target:
     """A target: the distractor record plus its mask (COCO RLE)."""
-    return {**distractor_record(ctx, i), "mask_rle": ctx.mask_rle(i)}
+    return Target(**_region(ctx, i), mask_rle=ctx.mask_rle(i))
 
 
 def new_sample(

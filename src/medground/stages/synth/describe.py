@@ -14,11 +14,11 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from medground.geometry.shape import ShapeMeasures
 from medground.stages.cue_words import centrality, grid_phrase, intensity_words, shape_words_near
 from medground.stages.synth.lexicon import ABSOLUTE_KINDS, RELATIVE_KINDS, Attr
+from medground.types import Cues
 
 #: a relative claim needs this much separation to be visibly true
 SIZE_RATIO = 1.2
@@ -66,13 +66,13 @@ PERIPHERAL_MAYBE = 0.35
 INTENSITY_MAYBE = 0.03
 
 
-def possible_attributes(cues: dict[str, Any], width: int, height: int, modality: str
+def possible_attributes(cues: Cues, width: int, height: int, modality: str
                         ) -> frozenset[Attr]:
     """Attributes a reader could take as true of a region although they are not clearly so:
     the neighbouring image regions, central/peripheral near their thresholds, both sides on
     the midline, shape words near their rules, faint contrast words."""
-    loc, out = cues["location"], set()
-    cx, cy = loc["centroid"]
+    loc, out = cues.location, set()
+    cx, cy = loc.centroid
     fx, fy = cx / width, cy / height
 
     def near(f: float) -> list[str]:
@@ -85,39 +85,38 @@ def possible_attributes(cues: dict[str, Any], width: int, height: int, modality:
         for c in near(fx):
             out.add(Attr("grid", grid_phrase(rows[r], cols[c])))
     radial = centrality(cx, cy, width, height)
-    if radial < CENTRAL_MAYBE and not loc.get("touches_border"):
+    if radial < CENTRAL_MAYBE and not loc.touches_border:
         out.add(Attr("position", "central"))
-    if radial > PERIPHERAL_MAYBE or loc.get("touches_border"):
+    if radial > PERIPHERAL_MAYBE or loc.touches_border:
         out.add(Attr("position", "peripheral"))
-    if loc.get("patient_side") == "midline":
+    if loc.patient_side == "midline":
         out |= {Attr("side", "left"), Attr("side", "right")}
-    shape = cues["shape"]
-    measures = ShapeMeasures(area_px=int(cues["size"]["area_px"]), perimeter_px=0.0,
-                             eq_diameter_px=0.0, elongation=shape["elongation"],
-                             circularity=shape["circularity"], solidity=shape["solidity"],
-                             convexity=shape["convexity"], orientation_deg=0.0,
-                             holes=shape["holes"], parts=shape["parts"],
-                             roundness=shape.get("roundness", 1.0))
+    shape = cues.shape
+    measures = ShapeMeasures(area_px=cues.size.area_px, perimeter_px=0.0,
+                             eq_diameter_px=0.0, elongation=shape.elongation,
+                             circularity=shape.circularity, solidity=shape.solidity,
+                             convexity=shape.convexity, orientation_deg=0.0,
+                             holes=shape.holes, parts=shape.parts, roundness=shape.roundness)
     out |= {Attr("shape", w) for w in shape_words_near(measures)}
-    contrast = cues["intensity"].get("contrast")
+    contrast = cues.intensity.contrast
     if contrast is not None and abs(contrast) >= INTENSITY_MAYBE:
         brighter, darker = intensity_words(modality)
         out.add(Attr("intensity", brighter if contrast > 0 else darker))
     return frozenset(out) - absolute_attributes(cues)
 
 
-def absolute_attributes(cues: dict[str, Any]) -> frozenset[Attr]:
-    loc, out = cues["location"], set()
-    if loc.get("patient_side") in ("left", "right"):
-        out.add(Attr("side", loc["patient_side"]))
-    if cues["shape"].get("word"):
-        out.add(Attr("shape", cues["shape"]["word"]))
-    if cues["intensity"].get("word"):
-        out.add(Attr("intensity", cues["intensity"]["word"]))
-    out.add(Attr("grid", loc["grid_phrase"]))
-    if loc.get("position"):
-        out.add(Attr("position", loc["position"]))
-    if loc.get("touches_border"):
+def absolute_attributes(cues: Cues) -> frozenset[Attr]:
+    loc, out = cues.location, set()
+    if loc.patient_side in ("left", "right"):
+        out.add(Attr("side", loc.patient_side))
+    if cues.shape.word:
+        out.add(Attr("shape", cues.shape.word))
+    if cues.intensity.word:
+        out.add(Attr("intensity", cues.intensity.word))
+    out.add(Attr("grid", loc.grid_phrase))
+    if loc.position:
+        out.add(Attr("position", loc.position))
+    if loc.touches_border:
         out.add(Attr("border", "touching"))
     return frozenset(out)
 

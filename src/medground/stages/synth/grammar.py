@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from medground.claims.types import Claim
 from medground.labels import plural, readable
@@ -23,6 +23,7 @@ from medground.stages.synth.lexicon import (
     count_word,
     relative_phrases,
 )
+from medground.types import Relation
 
 _PRE_ORDER: Final = {"size": 0, "hpos": 0, "vpos": 0, "shape": 1, "intensity": 2}
 
@@ -208,16 +209,16 @@ def _join_post(post: list[str], rng: random.Random) -> str:
     return f" {first}, " + ", ".join(post[1:-1]) + f" and {post[-1]}"
 
 
-def relation_phrase(rel: dict[str, Any], rng: random.Random, img: str = "image"
+def relation_phrase(rel: Relation, rng: random.Random, img: str = "image"
                     ) -> tuple[str, Claim]:
     """A true spatial relation to another (uniquely named) structure, in a stated frame."""
-    keys = [rel["relation"]]
-    if rel["relation"] in ("above", "below", "left_of", "right_of") and "patient" in rel:
-        keys = [rel["patient"], rel["relation"]]
-    if "mediolateral" in rel:
-        keys.append(rel["mediolateral"])
+    keys = [rel.relation]
+    if rel.patient is not None:  # only directions have a patient-frame twin
+        keys = [rel.patient, rel.relation]
+    if rel.mediolateral is not None:
+        keys.append(rel.mediolateral)
     key = rng.choice(keys)
-    reference = readable(rel["label"])
+    reference = readable(rel.label)
     return (rng.choice(RELATION_PHRASES[key]).format(o=reference, img=img),
             intent.relation_claim(key, reference))
 

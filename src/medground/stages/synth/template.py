@@ -92,8 +92,8 @@ class TemplateSynthesizer(Synthesizer):
         absolute = sorted(absolute_attributes(cues), key=lambda a: (a.kind, a.value))
         if not is_finding(label):  # anatomy: where it is, not how dense or what shape
             absolute = [a for a in absolute if a.kind not in ("shape", "intensity")]
-        relations = [r for r in cues["relations"] if _unique_label(ctx, r["label"])]
-        host = next((r["label"] for r in relations if r["relation"] == "inside"), None)
+        relations = [r for r in cues.relations if _unique_label(ctx, r.label)]
+        host = next((r.label for r in relations if r.relation == "inside"), None)
         out = []
         for q in range(self.cfg.per_target):
             rng = self._rng(ctx, label, int(ctx.regions.instance[i]), "single", q)

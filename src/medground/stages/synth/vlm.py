@@ -87,11 +87,11 @@ class VLMSynthesizer(Synthesizer):
 
         def describe(j: int) -> dict[str, Any]:
             c = ctx.cues[j]
-            return {"name": readable(str(regions.label[j])), "shape": c["shape"]["word"],
-                    "image_region": c["location"]["grid_phrase"],
-                    "patient_side": c["location"]["patient_side"],
-                    "intensity": c["intensity"]["word"], "area_px": c["size"]["area_px"],
-                    "ordinal": c.get("ordinal", {}).get("words", [])}
+            return {"name": readable(str(regions.label[j])), "shape": c.shape.word,
+                    "image_region": c.location.grid_phrase,
+                    "patient_side": c.location.patient_side,
+                    "intensity": c.intensity.word, "area_px": c.size.area_px,
+                    "ordinal": list(c.ordinal.words) if c.ordinal else []}
 
         others = [j for j in kinds[kind_of(str(regions.label[i]))] if j != i]
         frame = view.frame

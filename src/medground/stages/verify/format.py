@@ -4,7 +4,7 @@ clean English text that leaks nothing about the answer."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Final
+from typing import Final
 
 from medground.claims.names import kind_names, label_names
 from medground.claims.text import query_key
@@ -12,7 +12,7 @@ from medground.geometry.boxes import box_inside, mask_to_box
 from medground.labels import plural, readable
 from medground.stages.base import Check, decode_mask
 from medground.stages.verify import language
-from medground.types import Sample, Verdict
+from medground.types import Sample, Target, Verdict
 
 MIN_QUERY_CHARS: Final = 3
 MAX_QUERY_CHARS: Final = 300
@@ -60,7 +60,7 @@ class FormatCheck(Check):
         for same in groups.values():
             if len(same) < 2:
                 continue
-            keys = {tuple(sorted(f"{t['label']}:{t['instance']}" for t in s.targets)) for s in same}
+            keys = {tuple(sorted(f"{t.label}:{t.instance}" for t in s.targets)) for s in same}
             losers = same if len(keys) > 1 else same[1:]
             for s in losers:
                 detail = "different targets" if len(keys) > 1 else f"repeats {same[0].id}"
@@ -110,28 +110,28 @@ class FormatCheck(Check):
             return self.fail("QUERY_TRUNCATED", cut)
         return None
 
-    def _target(self, sample: Sample, t: dict[str, Any]) -> Verdict | None:
-        x1, y1, x2, y2 = t["box"]
+    def _target(self, sample: Sample, t: Target) -> Verdict | None:
+        x1, y1, x2, y2 = box = list(t.box)
         if x2 <= x1 or y2 <= y1:
-            return self.fail("BOX_EMPTY", f"{t['label']}: {t['box']}")
-        if not box_inside((x1, y1, x2, y2), sample.width, sample.height):
+            return self.fail("BOX_EMPTY", f"{t.label}: {box}")
+        if not box_inside(t.box, sample.width, sample.height):
             return self.fail("BOX_OUTSIDE_IMAGE",
-                             f"{t['label']}: {t['box']} in {sample.width}x{sample.height}")
-        if list(t["mask_rle"]["size"]) != [sample.height, sample.width]:
-            return self.fail("MASK_SIZE_MISMATCH", f"{t['label']}: {t['mask_rle']['size']}")
-        mask = decode_mask(t["mask_rle"])
+                             f"{t.label}: {box} in {sample.width}x{sample.height}")
+        if list(t.mask_rle["size"]) != [sample.height, sample.width]:
+            return self.fail("MASK_SIZE_MISMATCH", f"{t.label}: {t.mask_rle['size']}")
+        mask = decode_mask(t.mask_rle)
         tight = mask_to_box(mask)
-        if tight is None or list(tight) != list(t["box"]):
-            return self.fail("MASK_BOX_MISMATCH", f"{t['label']}: box {t['box']}, mask {tight}")
+        if tight is None or tight != t.box:
+            return self.fail("MASK_BOX_MISMATCH", f"{t.label}: box {box}, mask {tight}")
         fill = float(mask.sum()) / ((x2 - x1) * (y2 - y1))
         if fill < MIN_MASK_FILL:
-            return self.fail("MASK_FILL_TOO_LOW", f"{t['label']}: {fill:.3f}")
+            return self.fail("MASK_FILL_TOO_LOW", f"{t.label}: {fill:.3f}")
         return None
 
     def _labels_of(self, sample: Sample) -> set[str]:
         """Structures a query may name: every labelled region of the view (or, without the
         view's record, the targets and distractors)."""
-        labels = {t["label"] for t in sample.targets} | {d["label"] for d in sample.distractors}
+        labels = {t.label for t in sample.targets} | {d.label for d in sample.distractors}
         view = self.view(sample)
         if view is not None:
             labels |= {r.label for r in view.regions}
@@ -145,14 +145,4 @@ def _schema_problem(sample: Sample) -> str | None:
         return f"task {sample.task!r} is not one of {', '.join(TASKS)}"
     if sample.width <= 0 or sample.height <= 0:
         return f"image size {sample.width}x{sample.height}"
-    if not isinstance(sample.targets, list):
-        return "targets is not a list"
-    for t in sample.targets:
-        for key, kind in (("label", str), ("box", list), ("mask_rle", dict)):
-            if not isinstance(t.get(key), kind):
-                return f"target field {key!r} missing or not a {kind.__name__}"
-        if len(t["box"]) != 4 or not all(isinstance(v, int) for v in t["box"]):
-            return f"box {t['box']!r} is not four integers"
-        if "size" not in t["mask_rle"] or "counts" not in t["mask_rle"]:
-            return "mask_rle needs 'size' and 'counts'"
-    return None
+    return None  # targets check their own fields when built (types.Target)

@@ -133,10 +133,10 @@ def _match(sample: Sample, world: ViewRecord) -> list[int] | str:
     or why one is not there."""
     out: list[int] = []
     for t in sample.targets:
-        same = [i for i, r in enumerate(world.regions) if r.mask_rle == t["mask_rle"]]
+        same = [i for i, r in enumerate(world.regions) if r.mask_rle == t.mask_rle]
         if not same:
-            return f"{t.get('label')}: its mask is none of the view's {len(world.regions)} regions"
-        named = [i for i in same if world.regions[i].label == t.get("label")]
+            return f"{t.label}: its mask is none of the view's {len(world.regions)} regions"
+        named = [i for i in same if world.regions[i].label == t.label]
         out.append((named or same)[0])
     if len(set(out)) < len(out):
         return "two targets are the same region"

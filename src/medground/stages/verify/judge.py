@@ -241,7 +241,7 @@ class ImageJudge(Check):
                              f"sample {sample.width}x{sample.height}")
         found: list[str] = []
         for i, target in enumerate(sample.targets):
-            label = str(target.get("label", i))
+            label = target.label
             mask = self.mask(sample, i)
             if mask.shape != image.shape[:2]:
                 return self.fail("IMAGE_UNREADABLE", f"{label}: mask {mask.shape[1]}x"

@@ -19,7 +19,7 @@ from medground.claims.bands import MIDLINE_BAND
 from medground.claims.measure import patient_offset
 from medground.labels import patient_side as label_side
 from medground.stages.base import Check
-from medground.types import Sample, Verdict
+from medground.types import Sample, Target, Verdict
 
 #: a prior flags a structure only when it lies clearly on a side: its centroid this far past
 #: the body midline (share of the width)
@@ -90,31 +90,31 @@ class PriorCheck(Check):
     def check(self, sample: Sample) -> Verdict:
         checked = []
         for t in sample.targets:
-            prior = prior_for(t["label"])
+            prior = prior_for(t.label)
             if prior is None:
                 continue
-            checked.append(t["label"])
+            checked.append(t.label)
             known = sample.modality.upper() not in UNKNOWN_MODALITIES
             if known and sample.modality.upper() not in {m.upper() for m in prior.modalities}:
                 return self.fail("PRIOR_MODALITY_IMPLAUSIBLE",
-                                 f"{t['label']} on {sample.modality}")
+                                 f"{t.label} on {sample.modality}")
             ys, xs = np.nonzero(self.mask(sample, sample.targets.index(t)))
             cx, cy = float(xs.mean()) + 0.5, float(ys.mean()) + 0.5
             side = _side(cx, sample)
-            named_side = label_side(t["label"])
+            named_side = label_side(t.label)
             allowed = prior.sides if prior.sides is not None else (
                 frozenset({named_side}) if named_side else None)
             if allowed is not None and side in ("left", "right") and side not in allowed:
-                return self.fail("PRIOR_SIDE_IMPLAUSIBLE", f"{t['label']} on the patient's {side}")
+                return self.fail("PRIOR_SIDE_IMPLAUSIBLE", f"{t.label} on the patient's {side}")
             if prior.axial_ap and sample.plane == "axial" and sample.frame:
                 verdict = self._ap(sample, t, cy, prior.axial_ap)
                 if verdict is not None:
                     return verdict
         if not checked:
-            return Verdict(self.name, True, "NO_PRIOR", ", ".join(t["label"] for t in sample.targets))
+            return Verdict(self.name, True, "NO_PRIOR", ", ".join(t.label for t in sample.targets))
         return self.ok(", ".join(checked))
 
-    def _ap(self, sample: Sample, t: dict[str, object], cy: float, expected: str
+    def _ap(self, sample: Sample, t: Target, cy: float, expected: str
             ) -> Verdict | None:
         """Anterior / posterior half of the image, in the display frame."""
         frame = sample.frame or {}
@@ -125,7 +125,7 @@ class PriorCheck(Check):
         found = top_is if half == "top" else ("posterior" if top_is == "anterior" else "anterior")
         margin = abs(cy - sample.height / 2) / sample.height
         if found != expected and margin > 0.1:  # clearly in the other half
-            return self.fail("PRIOR_POSITION_IMPLAUSIBLE", f"{t['label']} is {found}")
+            return self.fail("PRIOR_POSITION_IMPLAUSIBLE", f"{t.label} is {found}")
         return None
 
 

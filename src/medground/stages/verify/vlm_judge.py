@@ -35,7 +35,7 @@ class VLMJudge(Check):
         assert self.root is not None, "VLMJudge needs bind(root)"
         client = client_for(self.vlm, Path(self.root))
         fmt = prompts.schema_format("verdict", prompts.JudgeAnswer)
-        requests = [{"messages": prompts.judge_messages(self.image(s), [t["box"] for t in s.targets],
+        requests = [{"messages": prompts.judge_messages(self.image(s), [t.box for t in s.targets],
                                                         s.query, crop=self.vlm.judge_crop),
                      "prompt_version": prompts.JUDGE_VERSION,
                      "response_format": fmt if self.vlm.structured_output else None}

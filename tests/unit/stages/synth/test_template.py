@@ -105,7 +105,7 @@ def test_provenance_records_template_and_attributes() -> None:
         assert s.provenance["template"].startswith("w")
     dis = [s for s in samples if s.task == "disambiguation"]
     assert dis and all(s.provenance["attributes"] for s in dis if len(s.distractors) >= 1
-                       and s.targets[0]["label"] == "lesion")
+                       and s.targets[0].label == "lesion")
 
 
 @pytest.mark.parametrize("tasks", [["single"], ["disambiguation"], ["multi"],

@@ -10,22 +10,20 @@ import pytest
 
 from medground.geometry import rle
 from medground.stages.verify.format import REASONS, FormatCheck
-from medground.types import Sample, Verdict
+from medground.types import Sample, Target, Verdict
 
 
 def _sample(**changes: Any) -> Sample:
     mask = np.zeros((20, 30), bool)
     mask[5:9, 10:16] = True
     target = {"label": "polyp", "name": "polyp", "instance": 0, "box": [10, 5, 16, 9],
-              "area": 24, "centroid": [13.0, 7.0], "mask_rle": rle.encode(mask)}
+              "area": 24, "centroid": [13.0, 7.0], "mask_rle": rle.encode(mask),
+              **changes.pop("target", {})}
     s = Sample(id="x", image="i.png", width=30, height=20, source="s", case="c", patient_id="p",
-               modality="OT", plane="image", slice=None, task="single", targets=[target],
-               query="the polyp")
+               modality="OT", plane="image", slice=None, task="single",
+               targets=[Target.from_dict(target)], query="the polyp")
     for key, value in changes.items():
-        if key == "target":
-            s.targets[0].update(value)
-        else:
-            setattr(s, key, value)
+        setattr(s, key, value)
     return s
 
 

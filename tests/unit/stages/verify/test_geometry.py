@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -19,9 +20,10 @@ from medground.claims.types import Claim
 from medground.demo.phantom import write_phantom_dataset
 from medground.demo.run import demo_config
 from medground.geometry import rle
+from medground.stages.cues import measure
 from medground.stages.verify.geometry import REASONS
 from medground.testing.scenes import AXIAL, SceneBuilder, verify
-from medground.types import Sample, ViewRecord
+from medground.types import Relation, Sample, ViewRecord
 
 
 def scene() -> SceneBuilder:
@@ -53,8 +55,8 @@ def run(b: SceneBuilder, tmp: Path, sample: Sample, view: ViewRecord | None = No
 
 def _moved(b: SceneBuilder, s: Sample, dx: int) -> Sample:
     out = copy.deepcopy(s)
-    mask = rle.decode(s.targets[0]["mask_rle"])
-    out.targets[0]["mask_rle"] = rle.encode(np.roll(mask, dx, axis=1))
+    mask = rle.decode(s.targets[0].mask_rle)
+    out.targets[0].mask_rle = rle.encode(np.roll(mask, dx, axis=1))
     return out
 
 
@@ -144,7 +146,10 @@ def test_relations_are_measured_from_the_view_not_from_stored_cues(tmp_path: Pat
     masks in views.jsonl."""
     b = scene()
     sample = b.sample("Find the aorta within the vertebra.", [shape(b, "aorta")])
-    sample.targets[0]["cues"] = {"relations": [{"label": "vertebra", "relation": "inside"}]}
+    aorta = shape(b, "aorta").mask
+    measured = measure(aorta, b.image, b.modality, b.frame, b.midline_x, None)
+    sample.targets[0].cues = dataclasses.replace(
+        measured, relations=(Relation(label="vertebra", instance=0, relation="inside"),))
     assert run(b, tmp_path, sample) == "RELATION_CONTRADICTS"
 
 

@@ -21,7 +21,7 @@ from medground.stages.verify.judge import (
     overlay_fraction,
     padding_fraction,
 )
-from medground.types import Sample
+from medground.types import Sample, Target
 
 H, W = 80, 120
 Image_ = NDArray[np.uint8]
@@ -46,9 +46,10 @@ def make_sample(root: Path, image: Image_, targets: dict[str, Mask], name: str =
     records = []
     for label, mask in targets.items():
         ys, xs = np.nonzero(mask)
-        records.append({"label": label, "name": label, "instance": 0,
-                        "box": [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1],
-                        "area": int(mask.sum()), "mask_rle": rle.encode(mask)})
+        records.append(Target(label=label, name=label, instance=0,
+                              box=(int(xs.min()), int(ys.min()), int(xs.max()) + 1,
+                                   int(ys.max()) + 1),
+                              area=int(mask.sum()), mask_rle=rle.encode(mask)))
     return Sample(id="s", image=name, width=w, height=h, source="synthetic", case="c",
                   patient_id="p", modality="CT", plane="image", slice=None,
                   task="multi" if len(records) > 1 else "single", targets=records,

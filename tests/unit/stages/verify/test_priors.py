@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
 from medground.geometry import rle
 from medground.stages.verify.priors import PriorCheck, prior_for
-from medground.types import Sample
+from medground.types import Sample, Target
 
 AXIAL = {"left": "R", "right": "L", "top": "A", "bottom": "P"}
 #: where a 10 px square is put for each patient side: the midline is x = 50 and the patient's
@@ -22,8 +20,8 @@ def sample(label: str, modality: str = "CT", side: str | None = None, cy: float 
     mask = np.zeros((100, 100), bool)
     x, y = CENTRE_X[side], int(cy)
     mask[y - 5:y + 5, x - 5:x + 5] = True
-    target: dict[str, Any] = {"label": label, "instance": 0, "box": [x - 5, y - 5, x + 5, y + 5],
-                              "mask_rle": rle.encode(mask)}
+    target = Target(label=label, instance=0, box=(x - 5, y - 5, x + 5, y + 5),
+                    mask_rle=rle.encode(mask))
     return Sample(id="x", image="i.png", width=100, height=100, source="s", case="c",
                   patient_id="p", modality=modality, plane=plane, slice=0, task="single",
                   targets=[target], query="q", frame=frame,
