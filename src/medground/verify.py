@@ -12,7 +12,6 @@ counts and funnel.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from medground.config import ALL_STAGES, VLMConfig
 from medground.errors import ConfigError
 from medground.funnel import Funnel
 from medground.manifest import dumps_pretty
-from medground.sinks.files import dumps
+from medground.sinks.files import atomic_write_bytes, dumps
 from medground.stages.verify import make_checks
 from medground.types import Sample, Verdict, ViewRecord
 
@@ -86,7 +85,8 @@ def verify_dataset(root: Path, stages: Sequence[str] | None = None,
     if unknown:
         raise ValueError(f"unknown verification stage(s): {', '.join(unknown)}")
     rerun = [s for s in wanted if s != "vlm_judge" or vlm is not None]
-    checks = {c.name: c.bind(root, _views(root)) for c in make_checks(rerun, vlm)}
+    views = _views(root)  # parsed once: every check shares the view records
+    checks = {c.name: c.bind(root, views) for c in make_checks(rerun, vlm)}
     samples: list[Sample] = []
     earlier: dict[int, dict[str, Verdict]] = {}
     rejected_raw: list[dict[str, Any]] = []
@@ -134,11 +134,7 @@ def verify_dataset(root: Path, stages: Sequence[str] | None = None,
         funnel.add(row["verdicts"])
         rejected.append(row)
     for name, rows in (("samples.jsonl", kept_rows), ("rejects.jsonl", rejected)):
-        tmp = root / f".{name}.tmp"
-        with tmp.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(dumps(row) + "\n")
-        os.replace(tmp, root / name)
+        atomic_write_bytes(root / name, "".join(dumps(row) + "\n" for row in rows).encode())
     _update_manifest(root, funnel)
     return Outcome(funnel=funnel.to_dict(), rerun=list(checks), kept=kept,
                    unreadable=unreadable)
@@ -169,6 +165,4 @@ def _update_manifest(root: Path, funnel: Funnel) -> None:
             counts[f"rejected/{stage}/{reason}"] = n
     manifest["counts"] = dict(sorted(counts.items()))
     manifest["funnel"] = funnel.to_dict()
-    tmp = root / ".manifest.json.tmp"
-    tmp.write_text(dumps_pretty(manifest), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, dumps_pretty(manifest).encode())

@@ -53,8 +53,9 @@ TERM_MODALITIES: Final[dict[str, frozenset[str]]] = {
     "echo": frozenset({"US", "ULTRASOUND"}),
 }
 
-#: shape words: measures that make the word clearly true (YES) and clearly false (NO); in
-#: between is MAYBE. Masks under MIN_SHAPE_PX pixels are too coarse for any shape word.
+#: shape words: the measures that make each word clearly true (YES) or clearly false (NO) are
+#: written out in :func:`medground.claims.truth.shape`; in between is MAYBE. Masks under
+#: MIN_SHAPE_PX pixels are too coarse for any shape word.
 MIN_SHAPE_PX: Final = 30
 
 #: relations (distances in pixels; diag = the image diagonal)

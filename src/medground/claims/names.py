@@ -278,9 +278,6 @@ class NameTable:
     def get(self, phrase: str) -> Name | None:
         return self._entries.get(normalize(phrase))
 
-    def words(self) -> set[str]:
-        return {w for p in self._entries for w in p.split()}
-
     @functools.cached_property
     def label_words(self) -> frozenset[str]:
         """Words of the names of the view's own labels, without the generic words names share

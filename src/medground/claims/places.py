@@ -5,6 +5,7 @@ patient sides ("on the patient's left", "in the left hemisphere")."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from medground.claims import vocab
 from medground.claims.rule import (
@@ -15,6 +16,7 @@ from medground.claims.rule import (
     Rule,
     cell_claims,
     claim,
+    fixed,
     frame_of,
 )
 from medground.claims.types import Claim
@@ -68,10 +70,6 @@ def _higher_lower(m: re.Match[str], ctx: Context) -> list[Claim]:
     return [claim("ordinal", VERTICAL[m.group("w")], frame="image", degree="comparative")]
 
 
-def _middle(m: re.Match[str], ctx: Context) -> list[Claim]:
-    return [claim("ordinal", "middle", degree="superlative")]
-
-
 def _border(m: re.Match[str], ctx: Context) -> list[Claim]:
     w = m.groupdict().get("w")
     value = f"border-{VERTICAL.get(w) or w}" if w else "border"
@@ -93,10 +91,6 @@ def _its(m: re.Match[str], ctx: Context) -> list[Claim] | None:
     return cell_claims(m.group("cell"), m.groupdict().get("part"), "image", None)
 
 
-def _periphery(m: re.Match[str], ctx: Context) -> list[Claim]:
-    return [claim("position", "periphery", frame="image")]
-
-
 def _adverb_position(m: re.Match[str], ctx: Context) -> list[Claim]:
     w = m.group("w")
     value = "central" if w.startswith("central") else "periphery"
@@ -112,6 +106,8 @@ def _side(m: re.Match[str], ctx: Context) -> list[Claim]:
     w = m.groupdict().get("w") or "midline"
     return [claim("side", vocab.PATIENT_DIR_WORDS.get(w, w), frame="patient")]
 
+
+_MIDDLE: Final = fixed("ordinal", "middle", degree="superlative")
 
 #: body regions whose left and right are the patient's ("the right side of the chest")
 _BODY = r"(?:chest|abdomen|thorax|pelvis|head|brain|neck|torso|trunk|belly|pat)"
@@ -170,9 +166,9 @@ ORDINALS: tuple[Rule, ...] = (
         rf"border|margin|hand|lobe|pole|end|field|area|zone|aspect))"), _higher_lower),
     Rule("middle_of_group", rx(
         r"(?:in|at) the (?:very )?(?:middle|center) of the (?:row|line|column|group|stack|"
-        r"cluster|series|chain|trio|three|set)"), _middle),
+        r"cluster|series|chain|trio|three|set)"), _MIDDLE),
     Rule("middle_one", rx(r"(?:very )?(?P<w>middle|intermediate|midmost)(?= (?:one|ones|§\d+|~))"),
-         _middle),
+         _MIDDLE),
 )
 
 POSITIONS: tuple[Rule, ...] = (
@@ -206,7 +202,8 @@ POSITIONS: tuple[Rule, ...] = (
     Rule("periphery", rx(
         rf"{LEAD}(?:(?P<prep>{PREP}) )?{D}(?:img 's |img )?(?:periphery|peripheral "
         rf"(?:part|region|zone|area|rim)|outer (?:part|region|rim|zone|edge)|edges?|borders?|"
-        rf"margins?|rim|boundary)(?: (?P<ofimg>{OFIMG}))?"), _periphery),
+        rf"margins?|rim|boundary)(?: (?P<ofimg>{OFIMG}))?"),
+         fixed("position", "periphery", frame="image")),
     Rule("adverb", rx(rf"(?P<w>centrally|peripherally)(?: (?:located|placed|positioned|"
                       rf"situated|lying|seen))?(?: (?P<ofimg>{OFIMG}))?"), _adverb_position),
     Rule("midline", rx(rf"{LEAD}(?:(?:on|in|at|along|near|across|straddling|crossing|"

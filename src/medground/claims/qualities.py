@@ -7,13 +7,13 @@ import re
 from typing import Final
 
 from medground.claims import vocab
-from medground.claims.rule import Context, Rule, claim
+from medground.claims.rule import Context, Rule, claim, fixed
 from medground.claims.types import Claim
 from medground.claims.vocab import NUM, ORD, rx
 
 _SIZE_ADJ: Final = ("diminutive|minuscule|miniature|small|tiny|little|minute|"
                     "smallish|wee|large|big|huge|sizable|sizeable|bulky|massive|giant|"
-                    "enormous|largish|enlarged|voluminous|extensive|biggish|sizeable")
+                    "enormous|largish|enlarged|voluminous|extensive|biggish")
 _SMALL: Final = frozenset({"diminutive", "minuscule", "miniature", "small", "tiny",
                            "little", "minute", "smallish", "wee"})
 
@@ -103,14 +103,6 @@ def _outline(m: re.Match[str], ctx: Context) -> list[Claim] | None:
     return out or None
 
 
-def _shape(value: str):  # type: ignore[no-untyped-def]
-    return lambda m, ctx: [claim("shape", value)]
-
-
-def _intensity(value: str, term: str):  # type: ignore[no-untyped-def]
-    return lambda m, ctx: [claim("intensity", value, term=term)]
-
-
 def _intensity_with(m: re.Match[str], ctx: Context) -> list[Claim]:
     t = m.group("t")
     term = "density" if t in ("density", "attenuation") else (
@@ -137,10 +129,6 @@ def _intensity_word(m: re.Match[str], ctx: Context) -> list[Claim]:
 
 def _count(m: re.Match[str], ctx: Context) -> list[Claim]:
     return [claim("count", str(vocab.NUMBERS[m.group("n")]))]
-
-
-def _fixed_count(value: str):  # type: ignore[no-untyped-def]
-    return lambda m, ctx: [claim("count", value)]
 
 
 def _plural_count(m: re.Match[str], ctx: Context) -> list[Claim]:
@@ -177,13 +165,13 @@ SHAPES: tuple[Rule, ...] = (
                          r"(?:center|middle|core|interior))?|lumen|"
                          r"cavity|clear center|dark center)(?: in (?:the |its )?(?:middle|"
                          r"center|centre))?|(?:a )?hollow (?:center|middle|core|interior)"),
-         _shape("ring")),
+         fixed("shape", "ring")),
     Rule("crescent_like", rx(r"(?:shaped )?like a (?:crescent|crescent moon|half moon|banana)|"
                              r"crescent moon shaped|half moon shaped|banana shaped"),
-         _shape("crescent")),
+         fixed("shape", "crescent")),
     Rule("long_thin", rx(r"long and (?:thin|narrow|slender)|thin and long|stretched out|"
                          r"stretched|strip like|band like|band shaped|rod like|tube like|"
-                         r"cigar like|slender|elongate|long"), _shape("elongated")),
+                         r"cigar like|slender|elongate|long"), fixed("shape", "elongated")),
     Rule("orientation", rx(r"(?P<w>vertical|horizontal)(?:ly (?:oriented|aligned|running|"
                            r"placed))?|(?P<v>running (?:from top to bottom|up and down|"
                            r"vertically)|oriented vertically)|(?P<h>running (?:from side to "
@@ -192,8 +180,8 @@ SHAPES: tuple[Rule, ...] = (
                                                          else "horizontal"))]),
     Rule("smooth", rx(r"smooth(?:ly)?(?: (?:outlined|contoured|marginated|bordered|walled))?|"
                       r"well circumscribed|well defined|sharply (?:defined|marginated|"
-                      r"demarcated|circumscribed)"), _shape("smooth")),
-    *(Rule(f"shape_{value}", rx(pattern), _shape(value))
+                      r"demarcated|circumscribed)"), fixed("shape", "smooth")),
+    *(Rule(f"shape_{value}", rx(pattern), fixed("shape", value))
       for pattern, value in vocab.SHAPE_PATTERNS),
 )
 
@@ -201,7 +189,7 @@ INTENSITIES: tuple[Rule, ...] = (
     Rule("intensity_with", rx(
         r"(?:with|having|of|showing) (?P<w>low|high) (?P<t>density|attenuation|signal"
         r"(?: intensity)?|echogenicity)"), _intensity_with),
-    *(Rule(f"intensity_{value}_{term}", rx(pattern), _intensity(value, term))
+    *(Rule(f"intensity_{value}_{term}", rx(pattern), fixed("intensity", value, term=term))
       for pattern, value, term in vocab.INTENSITY_PATTERNS),
     Rule("intensity_looking", rx(r"(?P<w>brighter|darker) (?:looking|appearing|colored|toned)"),
          lambda m, ctx: [claim("intensity", m.group("w")[:-2], degree="absolute")]),
@@ -218,16 +206,16 @@ INTENSITIES: tuple[Rule, ...] = (
 COUNTS: tuple[Rule, ...] = (
     Rule("there_are", rx(rf"(?:(?:there (?:are|is)|with) )?(?P<n>{NUM})(?: of them| in total|"
                          rf" altogether| in all| together)"), _count),
-    Rule("dozen", rx(r"(?:a |the )?half dozen"), _fixed_count("6")),
+    Rule("dozen", rx(r"(?:a |the )?half dozen"), fixed("count", "6")),
     Rule("all_n", rx(rf"(?:all|each|every one) (?:of )?(?:the )?(?P<n>{NUM})(?: of the)?"
                      r"(?: (?:visible|shown|seen|depicted|present))?"), _count),
-    Rule("both", rx(r"both(?: of)?(?: the)?(?: (?:visible|shown|seen))?"), _fixed_count("2")),
-    Rule("pair", rx(r"(?:a |the )?pair of"), _fixed_count("2")),
-    Rule("sides_after", rx(r", (?:right and left|left and right)(?: ones)?"), _fixed_count("2")),
+    Rule("both", rx(r"both(?: of)?(?: the)?(?: (?:visible|shown|seen))?"), fixed("count", "2")),
+    Rule("pair", rx(r"(?:a |the )?pair of"), fixed("count", "2")),
+    Rule("sides_after", rx(r", (?:right and left|left and right)(?: ones)?"), fixed("count", "2")),
     Rule("the_n", rx(rf"(?:the|these|those) (?P<n>{NUM})(?: (?:visible|shown|seen|depicted|"
                      r"present|separate|distinct))?"), _count),
     Rule("n", rx(rf"(?P<n>{NUM})(?: (?:visible|shown|seen|separate|distinct))?"), _count),
     Rule("all", rx(r"(?:all|every|each)(?: (?:of|the|of the|visible|the visible|shown|seen))*"),
-         _fixed_count("all")),
+         fixed("count", "all")),
     Rule("plural", rx(r"(?P<w>several|multiple|numerous|many|various)"), _plural_count),
 )

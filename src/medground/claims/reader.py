@@ -14,6 +14,7 @@ records. What is left decides the rest:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable
@@ -119,15 +120,10 @@ def mark(query: str, table: NameTable) -> tuple[str, list[Mention]]:
     text = _IMAGE.sub("img", text)
     text = _PATIENT.sub("pat", text).replace("pat 's pat", "pat")  # the patient's body
     text = re.sub(r"(?<!\S)pat 's (?=§)", "", text)  # "the patient's right kidney": a name
-    toks = text.split()
-    located = []
-    for i, tok in enumerate(toks):
-        m = _MENTION.fullmatch(tok)
-        if m:
-            old = mentions[int(m.group(1))]
-            located.append((int(m.group(1)), Mention(old.text, old.name, i)))
-    for k, mention in located:
-        mentions[k] = mention
+    for i, tok in enumerate(text.split()):  # where each mention stands, as a token index
+        if m := _MENTION.fullmatch(tok):
+            k = int(m.group(1))
+            mentions[k] = dataclasses.replace(mentions[k], index=i)
     return text, mentions
 
 

@@ -8,7 +8,7 @@ import re
 from typing import Final
 
 from medground.claims import vocab
-from medground.claims.rule import Context, Rule, claim, frame_of, ref
+from medground.claims.rule import Context, Maker, Rule, claim, frame_of, ref
 from medground.claims.types import Claim
 from medground.claims.vocab import LEAD, OFIMG, PDIR, rx
 
@@ -28,7 +28,7 @@ def _kw(m: re.Match[str], ctx: Context, name: str = "ref") -> dict[str, object]:
     return out
 
 
-def relation(value: str, frame: str = "none", negated: bool = False):  # type: ignore[no-untyped-def]
+def relation(value: str, frame: str = "none", negated: bool = False) -> Maker:
     def make(m: re.Match[str], ctx: Context) -> list[Claim]:
         return [claim("relation", value, frame=frame, negated=negated, **_kw(m, ctx))]
     return make

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from medground.claims import vocab
-from medground.claims.reader import Reading
+from medground.claims.reader import Mention, Reading
 from medground.claims.types import Claim
 from medground.claims.vocab import D
 
@@ -68,7 +68,7 @@ class Context:
             return " ".join(["other", *mods[1:], mention.text]), False
         return " ".join([*mods, mention.text]), each
 
-    def mention(self, m: re.Match[str], group: str) -> Any:
+    def mention(self, m: re.Match[str], group: str) -> Mention:
         return self.reading.mentions[int(m.group(group)[1:])]
 
 
@@ -127,3 +127,10 @@ def cell_claims(cell: str, part: str | None, frame: str, prep: str | None) -> li
 
 def nothing(m: re.Match[str], ctx: Context) -> list[Claim]:
     return []
+
+
+def fixed(kind: str, value: str, **kw: Any) -> Maker:
+    """A maker of one claim that does not depend on the words matched ("both": count 2)."""
+    def make(m: re.Match[str], ctx: Context) -> list[Claim]:
+        return [claim(kind, value, **kw)]
+    return make

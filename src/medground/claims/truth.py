@@ -17,9 +17,6 @@ MAYBE: Final = 1
 YES: Final = 2
 PATIENT_DIRECTIONS: Final = frozenset({"anterior", "posterior", "superior", "inferior"})
 _IMAGE_SIDES: Final = frozenset({"left", "right", "top", "bottom"})
-_DIRECTIONAL: Final = frozenset({"above", "below", "left_of", "right_of", "anterior",
-                                 "posterior", "superior", "inferior", "medial", "lateral",
-                                 "larger", "smaller", "brighter", "darker", "between"})
 
 
 def at_most(x: float, yes: float, no: float) -> int:
@@ -336,7 +333,6 @@ def relative(c: Claim, target: int, others: list[int], scene: Scene) -> str | No
     if behind and behind[0] - mine < gap:
         return "too close to call against the next one"
     return None
-
 
 
 def _middle(target: int, others: list[int], scene: Scene) -> str | None:

@@ -26,11 +26,6 @@ from medground.stages.regions import Regions
 from medground.types import CaseInfo, Cues, Sample, Verdict, View, ViewRecord
 
 
-def decode_mask(m: dict[str, Any]) -> NDArray[np.bool_]:
-    """A COCO RLE mask, decoded once for all stages (read-only)."""
-    return rle.decode_shared(m)
-
-
 def _load_png(path: str) -> NDArray[np.uint8]:
     """Cached on the file's modification time and size too, so a PNG rewritten in place (a
     rebuild with --overwrite in the same process) is never judged from stale pixels."""
@@ -89,7 +84,7 @@ class Check(Stage):
     @staticmethod
     def mask(sample: Sample, index: int = 0) -> NDArray[np.bool_]:
         """Target ``index``'s mask; every stage asks for it, so decodings are shared."""
-        return decode_mask(sample.targets[index].mask_rle)
+        return rle.decode_shared(sample.targets[index].mask_rle)
 
     def __call__(self, batch: list[Sample]) -> list[Sample]:
         for sample in batch:

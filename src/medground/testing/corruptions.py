@@ -64,6 +64,25 @@ def _same_label(rec: Record, view: Record | None) -> list[Record]:
     return [r for r in _regions(view) if r["label"] == label]
 
 
+def _far_side(c: float, size: int, near: str, far: str) -> str | None:
+    """The side of an axis a centroid coordinate ``c`` is clearly not on: ``far`` when ``c``
+    lies in the ``near`` half (toward 0), ``near`` otherwise; None within 15 % of the middle."""
+    if abs(c - size / 2) < 0.15 * size:
+        return None
+    return far if c < size / 2 else near
+
+
+def _shift(box: list[int], width: int, height: int) -> tuple[int, int] | None:
+    """A move by one box width (or height) that keeps the box inside the image, if any."""
+    x1, y1, x2, y2 = box
+    w, h = x2 - x1, y2 - y1
+    for dx, dy, fits in ((w, 0, x2 + w <= width), (-w, 0, x1 - w >= 0),
+                         (0, h, y2 + h <= height), (0, -h, y1 - h >= 0)):
+        if fits:
+            return dx, dy
+    return None
+
+
 def _patient_left_is_image_right(rec: Record) -> bool | None:
     frame = rec.get("frame") or {}
     if frame.get("left") not in ("R", "L"):
@@ -158,10 +177,8 @@ def wrong_side(rec: Record, view: Record | None, rng: random.Random, root: Path,
             "left" if on_image_left else "right")
         wrong = "left" if patient == "right" else "right"
         return _append(rec, f"on the patient's {wrong} side")
-    if abs(cx - rec["width"] / 2) < 0.15 * rec["width"]:
-        return None
-    wrong = "right" if cx < rec["width"] / 2 else "left"
-    return _append(rec, f"on the {wrong} side of the image")
+    far = _far_side(cx, rec["width"], "left", "right")
+    return None if far is None else _append(rec, f"on the {far} side of the image")
 
 
 def wrong_frame(rec: Record, view: Record | None, rng: random.Random, root: Path,
@@ -192,10 +209,8 @@ def wrong_vertical(rec: Record, view: Record | None, rng: random.Random, root: P
     if region is None:
         return None
     _, cy = _centroid(_mask(region))
-    if abs(cy - rec["height"] / 2) < 0.15 * rec["height"]:
-        return None
-    wrong = "bottom" if cy < rec["height"] / 2 else "top"
-    return _append(rec, f"at the {wrong} of the image")
+    far = _far_side(cy, rec["height"], "top", "bottom")
+    return None if far is None else _append(rec, f"at the {far} of the image")
 
 
 def wrong_size(rec: Record, view: Record | None, rng: random.Random, root: Path,
@@ -379,11 +394,10 @@ def negated(rec: Record, view: Record | None, rng: random.Random, root: Path,
 
 def box_shift(rec: Record, view: Record | None, rng: random.Random, root: Path,
               scratch: Path) -> Record:
+    """The box moved by a box width (or height), the mask left in place."""
     out = copy.deepcopy(rec)
-    x1, y1, x2, y2 = out["targets"][0]["box"]
-    w, h = x2 - x1, y2 - y1
-    dx = w if x2 + w <= rec["width"] else -w if x1 - w >= 0 else 0
-    dy = 0 if dx else (h if y2 + h <= rec["height"] else -h)
+    x1, y1, x2, y2 = box = out["targets"][0]["box"]
+    dx, dy = _shift(box, rec["width"], rec["height"]) or (0, y1 - y2)  # up, even if it leaves
     out["targets"][0]["box"] = [x1 + dx, y1 + dy, x2 + dx, y2 + dy]
     return out
 
@@ -395,17 +409,10 @@ def mask_shift(rec: Record, view: Record | None, rng: random.Random, root: Path,
     t = rec["targets"][0]
     mask = rle.decode(t["mask_rle"])
     x1, y1, x2, y2 = t["box"]
-    w, h = x2 - x1, y2 - y1
-    if x2 + w <= rec["width"]:
-        dx, dy = w, 0
-    elif x1 - w >= 0:
-        dx, dy = -w, 0
-    elif y2 + h <= rec["height"]:
-        dx, dy = 0, h
-    elif y1 - h >= 0:
-        dx, dy = 0, -h
-    else:
+    shift = _shift(t["box"], rec["width"], rec["height"])
+    if shift is None:
         return None
+    dx, dy = shift
     moved = np.zeros_like(mask)
     ys, xs = np.nonzero(mask)
     moved[ys + dy, xs + dx] = True

@@ -1,4 +1,4 @@
-"""The one vocabulary of the template grammar, used to write queries *and* to read them back.
+"""The one vocabulary of the template grammar: the phrases it writes for each attribute.
 
 An attribute is a ``(kind, value)`` pair that a query may state about its target:
 
@@ -16,11 +16,8 @@ view has a frame derived from the affine.
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 from typing import Final
-
-from medground.stages.cue_words import GRID_COLS, GRID_ROWS, grid_phrase
 
 RELATIVE_KINDS: Final = ("size", "hpos", "vpos")
 ABSOLUTE_KINDS: Final = ("side", "shape", "intensity", "grid", "position", "border")
@@ -220,52 +217,3 @@ COUNT_WORDS: Final = ("zero", "one", "two", "three", "four", "five", "six", "sev
 
 def count_word(n: int) -> str | None:
     return COUNT_WORDS[n] if 0 <= n < len(COUNT_WORDS) else None
-
-
-# --- parsing ----------------------------------------------------------------------------------
-def phrase_table(frame: dict[str, str] | None) -> list[tuple[str, Attr]]:
-    """Every attribute phrase for a view's frame, longest first (for greedy matching)."""
-    table: list[tuple[str, Attr]] = []
-    for kind in RELATIVE_KINDS:
-        for value in ("min", "max"):
-            attr = Attr(kind, value)
-            for n in (2, 3):
-                for p in relative_phrases(attr, n, frame):
-                    text = p.text
-                    if p.slot == "frame":  # "the larger of the two {nouns}" -> "larger of the"
-                        text = text.split("{")[0].replace("the ", "", 1).strip()
-                        text = text.rsplit(" ", 1)[0] if text.endswith((" the", " two")) else text
-                    table.append((text, attr))
-    absolute = [Attr("shape", v) for v in SHAPE_ADJECTIVES]
-    absolute += [Attr("intensity", v) for v in INTENSITY_ADJECTIVES]
-    absolute += [Attr("grid", grid_phrase(r, c)) for r in GRID_ROWS for c in GRID_COLS]
-    absolute += [Attr("side", "left"), Attr("side", "right"), Attr("position", "central"),
-                 Attr("position", "peripheral"), Attr("border", "touching")]
-    for attr in absolute:
-        for p in absolute_phrases(attr):
-            table.append((p.text, attr))
-    table = [(text.replace("{img}", img), attr) for text, attr in table for img in ALL_IMAGE_NOUNS]
-    seen: dict[str, Attr] = {}
-    for text, attr in table:
-        if text in seen and seen[text] != attr:
-            raise AssertionError(f"phrase {text!r} means both {seen[text]} and {attr}")
-        seen[text] = attr
-    return sorted(seen.items(), key=lambda kv: -len(kv[0]))
-
-
-def padded_words(text: str) -> str:
-    """Lower-case words (with ' and -) joined by single spaces, padded with a space at each end,
-    so that ``f" {phrase} " in padded_words(q)`` matches whole words."""
-    return " " + " ".join(re.findall(r"[a-z0-9'\-]+", text.lower())) + " "
-
-
-def find_attributes(query: str, frame: dict[str, str] | None) -> list[Attr]:
-    """Attributes stated in a query, by greedy longest-first phrase matching on word bounds."""
-    text = padded_words(query)
-    found: list[Attr] = []
-    for phrase, attr in phrase_table(frame):
-        needle = f" {phrase} "
-        while needle in text:
-            found.append(attr)
-            text = text.replace(needle, " | ", 1)
-    return found

@@ -8,9 +8,10 @@ from typing import Final
 
 from medground.claims.names import kind_names, label_names
 from medground.claims.text import query_key
+from medground.geometry import rle
 from medground.geometry.boxes import box_inside, mask_to_box
 from medground.labels import plural, readable
-from medground.stages.base import Check, decode_mask
+from medground.stages.base import Check
 from medground.stages.verify import language
 from medground.types import Sample, Target, Verdict
 
@@ -119,7 +120,7 @@ class FormatCheck(Check):
                              f"{t.label}: {box} in {sample.width}x{sample.height}")
         if list(t.mask_rle["size"]) != [sample.height, sample.width]:
             return self.fail("MASK_SIZE_MISMATCH", f"{t.label}: {t.mask_rle['size']}")
-        mask = decode_mask(t.mask_rle)
+        mask = rle.decode_shared(t.mask_rle)
         tight = mask_to_box(mask)
         if tight is None or tight != t.box:
             return self.fail("MASK_BOX_MISMATCH", f"{t.label}: box {box}, mask {tight}")

@@ -15,7 +15,6 @@ from typing import Final
 
 import numpy as np
 
-from medground.claims.bands import MIDLINE_BAND
 from medground.claims.measure import patient_offset
 from medground.labels import patient_side as label_side
 from medground.stages.base import Check
@@ -89,7 +88,7 @@ class PriorCheck(Check):
 
     def check(self, sample: Sample) -> Verdict:
         checked = []
-        for t in sample.targets:
+        for i, t in enumerate(sample.targets):
             prior = prior_for(t.label)
             if prior is None:
                 continue
@@ -98,7 +97,7 @@ class PriorCheck(Check):
             if known and sample.modality.upper() not in {m.upper() for m in prior.modalities}:
                 return self.fail("PRIOR_MODALITY_IMPLAUSIBLE",
                                  f"{t.label} on {sample.modality}")
-            ys, xs = np.nonzero(self.mask(sample, sample.targets.index(t)))
+            ys, xs = np.nonzero(self.mask(sample, i))
             cx, cy = float(xs.mean()) + 0.5, float(ys.mean()) + 0.5
             side = _side(cx, sample)
             named_side = label_side(t.label)
@@ -130,10 +129,8 @@ class PriorCheck(Check):
 
 
 def _side(cx: float, sample: Sample) -> str | None:
-    """The patient side the centroid clearly lies on ("left", "right", "midline"), or None."""
+    """The patient side ("left" / "right") the centroid clearly lies on, or None."""
     d = patient_offset(cx, sample.width, sample.frame, sample.midline_x, "left")
-    if d is None:
+    if d is None or abs(d) < PRIOR_SIDE_MARGIN:
         return None
-    if abs(d) >= PRIOR_SIDE_MARGIN:
-        return "left" if d > 0 else "right"
-    return "midline" if abs(d) <= MIDLINE_BAND[0] else None
+    return "left" if d > 0 else "right"
