@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -39,7 +40,7 @@ def _load(config: Path) -> BuildConfig:
     try:
         return load_config(config)
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
         raise typer.Exit(2) from exc
 
 
@@ -63,7 +64,7 @@ def _run_build(cfg: BuildConfig, out: Path, workers: int, overwrite: bool, quiet
             return build(cfg, out, workers=workers, overwrite=overwrite, on_start=on_start,
                          on_done=on_done)
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
 
 
@@ -151,7 +152,7 @@ def verify(
     try:
         outcome = verify_dataset(dataset, names, vlm)
     except (ConfigError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
     if not quiet:
         _print_funnel(outcome.funnel)
@@ -188,19 +189,22 @@ def inspect(
     try:
         rows = list(inspect_cases(cfg))
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
     if as_json:
         for row in rows:
             print(json.dumps(row))
         return
-    table = Table(title=cfg.dataset_name)
+    # every cell is data, never markup: rich would take "medground[itk]" in an install hint
+    # for a style tag and print "medground"
+    table = Table(title=escape(cfg.dataset_name))
     for col in ("case", "modality", "shape", "orientation", "spacing (mm)", "labels", "slices", "status"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["case"], r.get("modality", ""), r.get("shape", ""), r.get("orientation", ""),
-                      r.get("spacing", ""), _short(r.get("labels", [])), r.get("slices", ""),
-                      r["status"])
+        cells = (r["case"], r.get("modality", ""), r.get("shape", ""), r.get("orientation", ""),
+                 r.get("spacing", ""), _short(r.get("labels", [])), r.get("slices", ""),
+                 r["status"])
+        table.add_row(*(escape(str(c)) for c in cells))
     Console().print(table)
 
 
@@ -261,7 +265,8 @@ def predict(
     cfg = ClientConfig(base_urls=tuple(base_url), model=model, api_key_env=api_key_env,
                        max_in_flight=max_in_flight)
     if not (dataset / "samples.jsonl").is_file():
-        console.print(f"[red]error:[/red] {dataset / 'samples.jsonl'} not found", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(dataset / 'samples.jsonl'))} not found",
+                      highlight=False)
         raise typer.Exit(2)
     request_cache = RequestCache(cache or default_cache(dataset))
     try:

@@ -1,4 +1,5 @@
-"""NRRD / MHA / MHD (and other ITK formats) reading through SimpleITK, an optional extra.
+"""MHA / MHD (and other ITK formats) reading through SimpleITK, the optional ``itk`` extra.
+NIfTI and NRRD have core readers (:mod:`medground.io.nifti`, :mod:`medground.io.nrrd`).
 
 ITK stores geometry in LPS: world = origin + direction @ diag(spacing) @ (x, y, z). The
 returned :class:`Volume` has voxel axes (i=x, j=y, k=z) and a RAS+ affine (nibabel convention).
@@ -14,7 +15,10 @@ import numpy as np
 from medground.errors import CaseError
 from medground.io.volume import Volume
 
-MISSING_ITK_MESSAGE = "reading .nrrd/.mha needs SimpleITK: pip install 'medground[itk]'"
+MISSING_ITK_MESSAGE = (
+    "reading MHA / MHD (and other ITK formats) needs SimpleITK, the `itk` extra: "
+    "pip install 'medground[itk]'"
+)
 
 
 def load_itk(path: str | Path) -> Volume:

@@ -1,4 +1,10 @@
-"""2D raster files: PNG, JPEG, TIFF, GIF, BMP (images and masks)."""
+"""2D raster files: PNG, JPEG, TIFF, GIF, BMP (images and masks).
+
+TIFF is read with tifffile, which decodes LZW, JPEG, ZSTD and most other TIFF codecs through
+``imagecodecs`` (a core dependency). Where a codec is still unavailable (an environment without
+``imagecodecs``, or a codec its build lacks) the file is read again with Pillow, which decodes
+LZW, deflate and PackBits itself; only if Pillow fails too is the case an error.
+"""
 
 from __future__ import annotations
 
@@ -18,25 +24,50 @@ def _read_array(path: Path, keep_palette: bool) -> NDArray[np.generic]:
     (label maps stored as palette PNGs), otherwise their colours."""
     if not path.is_file():
         raise CaseError(path, "file not found", code="FILE_NOT_FOUND")
+    codec_problem = ""
     try:
         if path.suffix.lower() in _TIFF:
             import tifffile
 
-            return np.asarray(tifffile.imread(str(path)))
-        with Image.open(path) as opened:
-            opened.seek(0)  # first frame of animated GIF/TIFF
-            im: Image.Image = opened
-            if im.mode in ("P", "PA") and keep_palette:
-                return np.asarray(im)
-            if im.mode in ("P", "PA", "RGBA", "CMYK", "YCbCr", "HSV", "LAB"):
-                im = im.convert("RGB")
-            elif im.mode in ("LA", "1"):
-                im = im.convert("L")
-            return np.asarray(im)
+            try:
+                return np.asarray(tifffile.imread(str(path)))
+            except Exception as exc:  # tifffile raises ValueError, KeyError, ... for codecs
+                codec_problem = _missing_codec(exc)
+                if not codec_problem:
+                    raise
+        return _read_pillow(path, keep_palette)
     except CaseError:
         raise
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise CaseError(path, f"cannot read image: {exc}", code="UNREADABLE_FILE") from exc
+        detail = f"tifffile: {codec_problem}; Pillow: {exc}" if codec_problem else str(exc)
+        raise CaseError(path, f"cannot read image: {detail}", code="UNREADABLE_FILE") from exc
+
+
+def _read_pillow(path: Path, keep_palette: bool) -> NDArray[np.generic]:
+    with Image.open(path) as opened:
+        opened.seek(0)  # first frame of animated GIF/TIFF
+        im: Image.Image = opened
+        if im.mode in ("P", "PA") and keep_palette:
+            return np.asarray(im)
+        if im.mode in ("P", "PA", "RGBA", "CMYK", "YCbCr", "HSV", "LAB"):
+            im = im.convert("RGB")
+        elif im.mode in ("LA", "1"):
+            im = im.convert("L")
+        return np.asarray(im)
+
+
+def _missing_codec(exc: BaseException) -> str:
+    """tifffile's message if ``exc`` (or its cause) says a codec needs ``imagecodecs``, else ''."""
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain and len(chain) < 8:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    for item in chain:
+        text = str(item).strip("'\"")
+        if "imagecodecs" in text:
+            return text
+    return ""
 
 
 def load_image(path: str | Path) -> NDArray[np.generic]:

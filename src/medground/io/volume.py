@@ -16,6 +16,9 @@ class Volume:
     data: NDArray[np.generic]
     affine: NDArray[np.float64]
     path: str
+    #: False when the header gives no patient orientation (a NIfTI with sform_code and
+    #: qform_code both 0): ``affine`` is then only a voxel-size fallback, no patient frame
+    oriented: bool = True
 
     @property
     def axcodes(self) -> str:
@@ -27,7 +30,8 @@ class Volume:
 
     def canonical(self) -> Volume:
         data, affine = to_canonical(self.data, self.affine)
-        return Volume(data=data, affine=np.asarray(affine, dtype=np.float64), path=self.path)
+        return Volume(data=data, affine=np.asarray(affine, dtype=np.float64), path=self.path,
+                      oriented=self.oriented)
 
 
 def check_same_grid(image: Volume, label: Volume) -> None:

@@ -1,6 +1,7 @@
 """3D label volumes: MSD / nnU-Net folders (dataset.json), image globs, or explicit pairs.
 
-NIfTI is read with nibabel; NRRD / MHA / MHD through SimpleITK (the ``itk`` extra).
+NIfTI is read with nibabel, NRRD (.nrrd / .nhdr / .seg.nrrd) with pynrrd, both core; MHA / MHD
+and any other extension through SimpleITK (the ``itk`` extra).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from medground.config import BuildConfig, VolumePair, VolumeSource
 from medground.errors import CaseError
 from medground.io.nifti import load_nifti
+from medground.io.nrrd import load_nrrd
 from medground.io.volume import Volume, as_label_array, check_same_grid
 from medground.sources.base import (
     CaseRef,
@@ -27,20 +29,28 @@ from medground.sources.base import (
 from medground.types import CaseInfo
 
 _NIFTI = (".nii.gz", ".nii")
+_NRRD = (".seg.nrrd", ".nrrd", ".nhdr")
+_ITK = (".mha", ".mhd")
+# longest first, so that `case1.seg.nrrd` loses `.seg.nrrd`, not only `.nrrd`
+_VOLUME_EXTENSIONS = tuple(sorted((*_NIFTI, *_NRRD, *_ITK), key=len, reverse=True))
 
 
 def volume_stem(path: str | Path) -> str:
     name = Path(path).name
-    for ext in (*_NIFTI, ".nrrd", ".nhdr", ".mha", ".mhd", ".seg.nrrd"):
+    for ext in _VOLUME_EXTENSIONS:
         if name.lower().endswith(ext):
             return name[: -len(ext)]
     return Path(path).stem
 
 
 def load_volume(path: str | Path, channel: int | None = None) -> Volume:
-    """Read any supported volume by its extension."""
-    if str(path).lower().endswith(_NIFTI):
+    """Read any supported volume by its extension: NIfTI and NRRD with the core install,
+    anything else (MHA / MHD, ...) through SimpleITK (``medground[itk]``)."""
+    name = str(path).lower()
+    if name.endswith(_NIFTI):
         return load_nifti(path, channel=channel)
+    if name.endswith(_NRRD):
+        return load_nrrd(path, channel=channel)
     from medground.io.itk import load_itk
 
     return load_itk(path)
