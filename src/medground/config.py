@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from medground import modality as vocabulary
 from medground.errors import ConfigError
 
 
@@ -28,15 +29,49 @@ class Strict(BaseModel):
 
 
 LabelNames = Union[dict[int, str], str, None]  # noqa: UP007  (pydantic needs the typing form)
+#: folder2d: integer ids for label maps, or file-name labels for per_target masks
+FileLabelNames = Union[dict[Union[int, str], str], str, None]  # noqa: UP007
+#: the named groups a file-name pattern may have; any other is a config error
+FILE_NAME_GROUPS: tuple[str, ...] = ("label", "instance", "modality")
+_LABEL_NAMES_HELP = "id -> name mapping, or a JSON file holding one (relative to root)"
+_MODALITY_HELP = ("imaging modality: a code or synonym of the modality vocabulary (README: "
+                  "Modalities), e.g. CT, MRI, X-ray, ultrasound, endoscopy, dermoscopy, fundus, "
+                  "OCT, histopathology, fluorescence; stored as its code")
+
+
+def canonical_modality(v: str | None) -> str | None:
+    """The vocabulary code of a configured modality; an unknown word is an error with a hint."""
+    return None if v is None else vocabulary.canonical(v)
+
+
+def pattern_groups(name: str, pattern: str, known: tuple[str, ...]) -> set[str]:
+    """Named groups of a file-name regex; a group the code does not read is an error."""
+    try:
+        groups = set(re.compile(pattern.replace("{stem}", "stem")).groupindex)
+    except re.error as exc:
+        raise ValueError(f"{name}: invalid regular expression ({exc})") from exc
+    unknown = sorted(groups - set(known))
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], known, n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ValueError(f"{name}: unknown group(s) {', '.join(unknown)}{extra}; known groups: "
+                         f"{', '.join(known)} (write (?:...) for parts that are not read)")
+    return groups
 
 
 class _SourceBase(Strict):
     root: Path = Field(description="folder the other paths are relative to (relative to the config file)")
-    modality: str | None = Field(None, description="CT, MR, endoscopy, dermoscopy, microscopy, ...")
-    label_names: LabelNames = Field(
-        None, description="id -> name mapping, or a JSON file holding one (relative to root)"
-    )
+    modality: str | None = Field(None, description=_MODALITY_HELP)
+    # label_names: each source type declares its own (folder2d also takes file-name labels)
     label_names_key: str | None = Field(None, description="key inside the JSON file, e.g. 'total'")
+
+    @field_validator("modality")
+    @classmethod
+    def _known_modality(cls, v: str | None) -> str | None:
+        return canonical_modality(v)
+
+
+DEFAULT_TARGET_PATTERN = r"^{stem}_(?P<label>.+?)_(?P<instance>\d+)$"
 
 
 class ImagePair(Strict):
@@ -49,6 +84,10 @@ class Folder2DSource(_SourceBase):
     """Image/mask pairs in folders, matched by file name (or listed in ``pairs``)."""
 
     type: Literal["folder2d"]
+    label_names: FileLabelNames = Field(
+        None, description=f"{_LABEL_NAMES_HELP}; with mask_mode per_target, file-name label -> "
+        "name, e.g. {'left+kidney': 'left kidney'}",
+    )
     images: str | None = Field(None, description="glob for images, relative to root, e.g. 'images/*.jpg'")
     masks: str | None = Field(
         None,
@@ -64,9 +103,51 @@ class Folder2DSource(_SourceBase):
         "masks, 127 for 8-bit masks, half the maximum otherwise)",
     )
     target_pattern: str = Field(
-        r"^{stem}_(?P<label>.+?)_(?P<instance>\d+)$",
-        description="per_target: regex on the mask file stem giving the label and instance",
+        DEFAULT_TARGET_PATTERN,
+        description="per_target: regex on the mask file stem giving the label and instance "
+        "(and optionally the image's modality); groups: label, instance, modality",
     )
+    modality_pattern: str | None = Field(
+        None, description="regex on the image file stem whose (?P<modality>...) group gives each "
+        "image its modality (an image it does not match takes `modality`)",
+    )
+    modality_map: dict[str, str] | None = Field(
+        None, description="file-name modality value -> modality, e.g. {'MRI-FLAIR': 'MR'}; "
+        "values it lacks are read with the vocabulary's synonyms",
+    )
+
+    @field_validator("modality_map")
+    @classmethod
+    def _known_map_values(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        return None if v is None else {k: vocabulary.canonical(m) for k, m in v.items()}
+
+    @model_validator(mode="after")
+    def _file_name_options(self) -> Folder2DSource:
+        target = pattern_groups("target_pattern", self.target_pattern, FILE_NAME_GROUPS)
+        per_target = self.mask_mode == "per_target"
+        if per_target and "label" not in target:
+            raise ValueError("target_pattern needs a (?P<label>...) group")
+        if not per_target and self.target_pattern != DEFAULT_TARGET_PATTERN:
+            raise ValueError("target_pattern is only read with mask_mode: per_target")
+        from_name = "modality" in target
+        if self.modality_pattern is not None:
+            if "modality" not in pattern_groups("modality_pattern", self.modality_pattern,
+                                                ("modality",)):
+                raise ValueError("modality_pattern needs a (?P<modality>...) group")
+            if from_name:
+                raise ValueError("target_pattern and modality_pattern both give the modality; "
+                                 "use one of them")
+            from_name = True
+        if self.modality_map is not None and not from_name:
+            raise ValueError("modality_map needs a (?P<modality>...) group in modality_pattern "
+                             "or target_pattern")
+        names = self.label_names
+        if isinstance(names, dict) and not per_target:
+            text = [k for k in names if not str(k).lstrip("-").isdigit()]
+            if text:
+                raise ValueError(f"label_names: {text[0]!r} is not a label id; names as keys "
+                                 "are for labels read from file names (mask_mode: per_target)")
+        return self
 
 
 class VolumePair(Strict):
@@ -75,13 +156,19 @@ class VolumePair(Strict):
     case: str | None = None
     label_names: LabelNames = Field(None, description="overrides the source's label_names")
     label_names_key: str | None = Field(None, description="overrides the source's key")
-    modality: str | None = None
+    modality: str | None = Field(None, description="overrides the source's modality")
+
+    @field_validator("modality")
+    @classmethod
+    def _known_modality(cls, v: str | None) -> str | None:
+        return canonical_modality(v)
 
 
 class VolumeSource(_SourceBase):
     """3D volumes with label maps: NIfTI (MSD / nnU-Net or explicit), NRRD/MHA with [itk]."""
 
     type: Literal["nifti", "itk"]
+    label_names: LabelNames = Field(None, description=_LABEL_NAMES_HELP)
     dataset_json: str | None = Field(None, description="MSD / nnU-Net dataset.json, relative to root")
     images: str | None = Field(None, description="glob for images, e.g. 'imagesTr/*.nii.gz'")
     labels: str | None = Field(None, description="label path for a case, e.g. 'labelsTr/{case}.nii.gz'")
@@ -98,6 +185,7 @@ class DicomPair(Strict):
 
 class DicomSource(_SourceBase):
     type: Literal["dicom"]
+    label_names: LabelNames = Field(None, description=_LABEL_NAMES_HELP)
     pairs: list[DicomPair]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Final
+from urllib.parse import unquote_plus
 
 _ORDINALS: Final = {1: "1st", 2: "2nd", 3: "3rd", 21: "21st", 22: "22nd", 23: "23rd"}
 
@@ -78,6 +79,14 @@ def patient_side(label: str) -> str | None:
     if "right" in tokens and "left" not in tokens:
         return "right"
     return None
+
+
+def from_file_name(text: str) -> str:
+    """A label read from a file name: URL-style escapes decoded (``+`` and ``%20`` are spaces,
+    ``%2B`` is ``+``), whitespace collapsed: ``left+kidney`` -> "left kidney". Underscores are
+    kept, as in every label id (``kidney_left``): patterns (``regions.keep_whole``, priors) match
+    them, and :func:`readable` reads them as spaces."""
+    return " ".join(unquote_plus(text).split())
 
 
 def readable(label: str) -> str:

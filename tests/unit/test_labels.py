@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medground.labels import ordinal, patient_side, plural, readable
+from medground.labels import from_file_name, ordinal, patient_side, plural, readable
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,23 @@ def test_patient_side(label: str, expected: str | None) -> None:
 ])
 def test_plural(noun: str, expected: str) -> None:
     assert plural(noun) == expected
+
+
+@pytest.mark.parametrize(("raw", "label", "name", "names", "side"), [
+    ("left+kidney", "left kidney", "left kidney", "left kidneys", "left"),
+    ("left%20kidney", "left kidney", "left kidney", "left kidneys", "left"),
+    ("right++adrenal+gland", "right adrenal gland", "right adrenal gland",
+     "right adrenal glands", "right"),
+    ("  upper+lobe%20 ", "upper lobe", "upper lobe", "upper lobes", None),
+    # snake_case ids keep their underscores: patterns match them, readable() reads them
+    ("kidney_left", "kidney_left", "left kidney", "left kidneys", "left"),
+    ("lung_upper_lobe_left", "lung_upper_lobe_left", "upper lobe of the left lung",
+     "upper lobes of the left lung", "left"),
+    ("liver", "liver", "liver", "livers", None),
+    ("C%2B%2B+lesion", "C++ lesion", "c++ lesion", "c++ lesions", None),
+])
+def test_file_name_labels(raw: str, label: str, name: str, names: str, side: str | None) -> None:
+    assert from_file_name(raw) == label
+    assert readable(label) == name
+    assert plural(readable(label)) == names
+    assert patient_side(label) == side

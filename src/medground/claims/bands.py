@@ -46,11 +46,13 @@ BRIGHT_CONTRAST: Final = (0.06, 0.02)  # "bright": YES from +0.06, NO under +0.0
 ISO_CONTRAST: Final = (0.03, 0.08)  # "isodense": |contrast| YES up to 0.03, NO from 0.08
 RING_FRACTION: Final = 0.15  # ring width: this share of the equivalent diameter ...
 RING_PX: Final = (2, 15)  # ... within these pixel bounds
-#: modality families each specialised intensity vocabulary belongs to
+#: modality codes (:mod:`medground.modality`) each specialised intensity vocabulary belongs
+#: to: density / attenuation for CT and projection radiography ("radiopaque", "high-density"
+#: mass on a mammogram), signal for MR, echogenicity for ultrasound
 TERM_MODALITIES: Final[dict[str, frozenset[str]]] = {
-    "density": frozenset({"CT"}),
-    "signal": frozenset({"MR", "MRI"}),
-    "echo": frozenset({"US", "ULTRASOUND"}),
+    "density": frozenset({"CT", "X-ray", "mammography"}),
+    "signal": frozenset({"MR"}),
+    "echo": frozenset({"ultrasound"}),
 }
 
 #: shape words: the measures that make each word clearly true (YES) or clearly false (NO) are

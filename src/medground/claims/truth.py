@@ -11,6 +11,7 @@ from typing import Final
 from medground.claims import bands
 from medground.claims.measure import Region, Scene, touches_border, toward, union
 from medground.claims.types import Claim
+from medground.modality import code_of
 
 NO: Final = 0
 MAYBE: Final = 1
@@ -41,7 +42,7 @@ def term_problem(c: Claim, scene: Scene) -> str | None:
     """A density word on MR, a signal word on CT: the word is not of this modality."""
     if c.kind == "intensity" and c.term:
         allowed = bands.TERM_MODALITIES[c.term]
-        if scene.modality.upper() not in allowed:
+        if code_of(scene.modality) not in allowed:
             return (f"a {'/'.join(sorted(allowed))} word on "
                     f"{scene.modality or 'an image of unknown modality'}")
     return None

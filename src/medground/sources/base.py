@@ -94,6 +94,15 @@ def relative(path: str | Path, root: Path) -> str:
         return p.as_posix()
 
 
+def _read_names_json(spec: str, root: Path) -> tuple[Path, Any]:
+    """The path and parsed content of a label-names JSON file (relative to ``root``)."""
+    path = Path(spec) if Path(spec).is_absolute() else root / spec
+    try:
+        return path, json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CaseError(path, f"cannot read label names: {exc}", code="BAD_LABEL_NAMES") from exc
+
+
 def load_label_names(
     spec: dict[int, str] | str | None, root: Path, key: str | None = None
 ) -> dict[int, str] | None:
@@ -102,11 +111,7 @@ def load_label_names(
         return None
     if isinstance(spec, dict):
         return {int(k): str(v) for k, v in spec.items()}
-    path = Path(spec) if Path(spec).is_absolute() else root / spec
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CaseError(path, f"cannot read label names: {exc}", code="BAD_LABEL_NAMES") from exc
+    path, data = _read_names_json(spec, root)
     if key is not None:
         if not isinstance(data, dict) or key not in data:
             keys = ", ".join(sorted(data)) if isinstance(data, dict) else "none"
@@ -115,6 +120,24 @@ def load_label_names(
     if isinstance(data, dict) and "labels" in data and isinstance(data["labels"], dict):
         data = data["labels"]  # dataset.json
     return parse_label_mapping(data, path)
+
+
+def load_file_label_names(
+    spec: dict[int | str, str] | str | None, root: Path, key: str | None = None
+) -> dict[str, str]:
+    """File-name label -> name (``{"left+kidney": "left kidney"}``), inline or from a JSON
+    object of strings (under ``key`` when given), for labels read from file names."""
+    if spec is None:
+        return {}
+    if isinstance(spec, dict):
+        return {str(k): str(v) for k, v in spec.items()}
+    path, data = _read_names_json(spec, root)
+    if key is not None:
+        data = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise CaseError(path, "label names for file-name labels must be a JSON object of "
+                        f"strings{f' under {key!r}' if key else ''}", code="BAD_LABEL_NAMES")
+    return {str(k): v for k, v in data.items()}
 
 
 def parse_label_mapping(data: Any, path: Path | str) -> dict[int, str]:

@@ -9,6 +9,7 @@ A configured case name that contains a header identifier is replaced by the pseu
 
 from __future__ import annotations
 
+from medground import modality as vocabulary
 from medground.config import BuildConfig, DicomSource
 from medground.errors import CaseError
 from medground.io.dicom import load_dicom_series
@@ -41,8 +42,9 @@ class DicomSeriesSource(Source):
             key = ref.option("label_names_key") or self.src.label_names_key
             names = load_label_names(self.src.label_names, self.root, key)
             patient_key = series.patient_key or ref.case_id
+            modality = self.src.modality or vocabulary.from_dicom(series.modality)
             case = make_volume_case(self, ref, series.volume, label, names,
-                                    self.src.modality or series.modality, patient_key)
+                                    modality or vocabulary.UNKNOWN, patient_key)
         except CaseError as exc:
             raise self._scrubbed(exc, ref, "label") from None
         if _contains_identifier(ref.case_id, series.patient_key):
@@ -50,6 +52,11 @@ class DicomSeriesSource(Source):
         case.info.files = [f"{role} of {case.info.case_id}" for role, _ in ref.files]
         for issue in case.issues:
             issue.file = f"label of {case.info.case_id}"
+        if modality is None:  # a Modality tag outside the vocabulary: not fatal
+            case.issues.append(CaseError(
+                f"series of {case.info.case_id}", f"DICOM Modality {series.modality!r} is not "
+                f"in the modality vocabulary; treated as {vocabulary.UNKNOWN} (set `modality` in "
+                "the config)", code="UNKNOWN_MODALITY"))
         return case
 
     def display_file(self, ref: CaseRef, path: str) -> str:

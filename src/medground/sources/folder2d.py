@@ -8,11 +8,20 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from medground import modality as vocabulary
 from medground.config import BuildConfig, Folder2DSource
 from medground.errors import CaseError
 from medground.io.raster import load_image, load_mask
 from medground.io.volume import as_label_array
-from medground.sources.base import CaseRef, ImageCase, Source, load_label_names, relative
+from medground.labels import from_file_name
+from medground.sources.base import (
+    CaseRef,
+    ImageCase,
+    Source,
+    load_file_label_names,
+    load_label_names,
+    relative,
+)
 from medground.types import CaseInfo, Layer
 
 
@@ -28,7 +37,17 @@ class Folder2D(Source):
     def __init__(self, src: Folder2DSource, cfg: BuildConfig) -> None:
         super().__init__(cfg)
         self.src = src
-        self.names = load_label_names(src.label_names, self.root, src.label_names_key)
+        spec = src.label_names
+        self.names: dict[int, str] | None = None
+        #: per_target: file-name label -> name (labels come from file names, not ids)
+        self.file_names: dict[str, str] = {}
+        if src.mask_mode == "per_target":
+            self.file_names = load_file_label_names(spec, self.root, src.label_names_key)
+        else:  # the config allows only integer keys here
+            ids = {int(k): v for k, v in spec.items()} if isinstance(spec, dict) else spec
+            self.names = load_label_names(ids, self.root, src.label_names_key)
+        self.modality_in_masks = "modality" in re.compile(
+            src.target_pattern.replace("{stem}", "stem")).groupindex
         if src.mask_mode in ("binary", "instance_map") and not src.label:
             raise CaseError(None, f"mask_mode {src.mask_mode} needs `label` (the structure's name)")
 
@@ -61,11 +80,12 @@ class Folder2D(Source):
 
     def load(self, ref: CaseRef) -> ImageCase:
         image_path = ref.file("image")
+        modality = self._modality(ref)
         image = load_image(image_path)
         info = CaseInfo(
             case_id=ref.case_id,
             source=self.name,
-            modality=self.src.modality or "OT",
+            modality=modality,
             patient_id=self.pseudonym(ref.case_id),
             files=[relative(p, self.root) for _, p in ref.files],
         )
@@ -84,6 +104,48 @@ class Folder2D(Source):
             case.layers.extend(self._layers(mask, Path(mask_path), ref.case_id, case.issues))
         return case
 
+    def _modality(self, ref: CaseRef) -> str:
+        """The image's modality: from its file name (``modality_pattern``) or its masks' names
+        (a ``modality`` group in ``target_pattern``), else the configured one."""
+        src = self.src
+        found: dict[str, str] = {}  # value -> file it was read from
+        image_path = ref.file("image")
+        if src.modality_pattern is not None:
+            m = re.search(src.modality_pattern, _stem(Path(image_path)))
+            if m is not None and m.group("modality"):
+                found[m.group("modality")] = image_path
+            elif src.modality is None:
+                raise CaseError(image_path, f"image name does not match modality_pattern "
+                                f"{src.modality_pattern!r} and no `modality` is set",
+                                code="MODALITY_NOT_IN_NAME")
+        elif self.modality_in_masks:
+            pattern = src.target_pattern.replace("{stem}", re.escape(ref.case_id))
+            for role, path in ref.files:
+                m = re.match(pattern, _stem(Path(path))) if role == "mask" else None
+                if m is not None and m.group("modality"):
+                    found.setdefault(m.group("modality"), path)
+        codes: dict[str, str] = {}
+        for value, path in found.items():
+            code, why = vocabulary.resolve(value, src.modality_map)
+            if code is None:
+                raise CaseError(path, f"{why}; add it to modality_map",
+                                code="UNKNOWN_MODALITY")
+            codes.setdefault(code, value)
+        if len(codes) > 1:
+            raise CaseError(image_path, "the mask names give different modalities: "
+                            + ", ".join(f"{v!r} ({c})" for c, v in codes.items()),
+                            code="MODALITY_CONFLICT")
+        return next(iter(codes), src.modality or vocabulary.UNKNOWN)
+
+    def _label(self, raw: str, path: Path) -> str:
+        """A label from a file name: renamed by ``label_names`` (the raw or the decoded text),
+        else decoded (:func:`medground.labels.from_file_name`)."""
+        decoded = from_file_name(raw)
+        label = self.file_names.get(raw) or self.file_names.get(decoded) or decoded
+        if not label.strip():
+            raise CaseError(path, f"empty label {raw!r} in the mask name", code="BAD_NAME")
+        return label
+
     def _layers(
         self, mask: NDArray[np.generic], path: Path, case_id: str, issues: list[CaseError]
     ) -> list[Layer]:
@@ -95,7 +157,7 @@ class Folder2D(Source):
             m = re.match(pattern, _stem(path))
             if m is None:  # filtered in case_refs; defensive
                 raise CaseError(path, "mask name does not match target_pattern", code="BAD_NAME")
-            label = m.group("label")
+            label = self._label(m.group("label"), path)
             instance = int(m.group("instance")) if "instance" in m.groupdict() else 0
             return [Layer(label=label, mask=_binarize(mask, self.src.threshold), instance=instance)]
         ids = as_label_array(mask, str(path))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from medground import modality as vocabulary
 from medground.config import BuildConfig, VolumePair, VolumeSource
 from medground.errors import CaseError
 from medground.io.nifti import load_nifti
@@ -131,22 +132,35 @@ class VolumePairs(Source):
             self._names_cache[cache_key] = names
         return self._names_cache[cache_key]
 
-    def modality(self, ref: CaseRef) -> str:
+    def modality(self, ref: CaseRef) -> tuple[str, CaseError | None]:
+        """The case's modality code: the config's (already a code), else dataset.json's
+        ``modality`` / ``channel_names`` for the channel, mapped through the vocabulary. A value
+        outside it is the unknown modality (OT) with a non-fatal issue."""
         pair = self._pair(ref)
         explicit = (pair.modality if pair else None) or self.src.modality
         if explicit:
-            return explicit
+            return explicit, None
         for key in ("modality", "channel_names"):
             entry = self.dataset.get(key)
             if isinstance(entry, dict) and entry:
-                return str(entry.get(str(self.src.channel or 0), next(iter(entry.values()))))
-        return "OT"
+                value = str(entry.get(str(self.src.channel or 0), next(iter(entry.values()))))
+                code, why = vocabulary.resolve(value)
+                if code is not None:
+                    return code, None
+                return vocabulary.UNKNOWN, CaseError(
+                    str(self.src.dataset_json),
+                    f"dataset.json {key}: {why}; treated as {vocabulary.UNKNOWN} (no modality "
+                    "words or priors); set `modality` in the config", code="UNKNOWN_MODALITY")
+        return vocabulary.UNKNOWN, None
 
     def load(self, ref: CaseRef) -> VolumeCase:
         image = load_volume(ref.file("image"), channel=self.src.channel)
         label = load_volume(ref.file("label"))
         names = self.label_names(ref)
-        return make_volume_case(self, ref, image, label, names, self.modality(ref), ref.case_id)
+        modality, issue = self.modality(ref)
+        case = make_volume_case(self, ref, image, label, names, modality, ref.case_id)
+        case.issues.extend([issue] if issue else [])
+        return case
 
 
 def make_volume_case(

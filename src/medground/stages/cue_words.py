@@ -24,6 +24,7 @@ from skimage.morphology import disk
 
 from medground.geometry.boxes import mask_to_box
 from medground.geometry.shape import ShapeMeasures
+from medground.modality import code_of
 
 _SQUARE = ndimage.generate_binary_structure(2, 2)
 _INF = math.inf
@@ -212,10 +213,14 @@ RING_FRACTION: Final = 0.15
 RING_MIN_PX: Final = 2
 RING_MAX_PX: Final = 15
 
+#: (brighter, darker) words by modality code (:mod:`medground.modality`): density for CT,
+#: signal for MR, echogenicity for ultrasound (B-mode: brighter is more echoic); plain words
+#: elsewhere, where the grey value has no clinical name a reader could check (a radiograph may
+#: be shown inverted, a stain's colour is not brightness)
 _INTENSITY_WORDS: Final[dict[str, tuple[str, str]]] = {
     "CT": ("hyperdense", "hypodense"),
     "MR": ("hyperintense", "hypointense"),
-    "MRI": ("hyperintense", "hypointense"),
+    "ultrasound": ("hyperechoic", "hypoechoic"),
 }
 _DEFAULT_INTENSITY_WORDS: Final = ("bright", "dark")
 
@@ -281,9 +286,9 @@ def ring_contrast(
 
 
 def intensity_words(modality: str) -> tuple[str, str]:
-    """(brighter, darker) words of a modality: hyper-/hypodense for CT, hyper-/hypointense for
-    MR, bright/dark otherwise."""
-    return _INTENSITY_WORDS.get(modality.strip().upper(), _DEFAULT_INTENSITY_WORDS)
+    """(brighter, darker) words of a modality (any word of the vocabulary): hyper-/hypodense
+    for CT, hyper-/hypointense for MR, hyper-/hypoechoic for ultrasound, bright/dark otherwise."""
+    return _INTENSITY_WORDS.get(code_of(modality), _DEFAULT_INTENSITY_WORDS)
 
 
 def intensity_word(rc: RingContrast | None, modality: str) -> str | None:

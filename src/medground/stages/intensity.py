@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medground.config import WINDOW_PRESETS, Window
+from medground.modality import code_of
 
 
 def window_range(
@@ -15,7 +16,7 @@ def window_range(
     (``auto`` is the abdomen window), or the percentile range for other modalities."""
     if isinstance(window, Window):
         return window.center - window.width / 2, window.center + window.width / 2
-    if modality.upper() == "CT" or window != "auto":
+    if code_of(modality) == "CT" or window != "auto":
         center, width = WINDOW_PRESETS["abdomen" if window == "auto" else window]
         return center - width / 2, center + width / 2
     return percentile_range(data, percentiles)

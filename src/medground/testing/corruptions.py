@@ -24,6 +24,7 @@ from scipy import ndimage
 
 from medground.geometry import rle
 from medground.labels import readable
+from medground.modality import code_of
 
 Record = dict[str, Any]
 Injector = Callable[[Record, Record | None, random.Random, Path, Path], "Record | None"]
@@ -277,20 +278,24 @@ def wrong_intensity(rec: Record, view: Record | None, rng: random.Random, root: 
     """The opposite density / brightness word; a word of another modality when the target
     has no clear contrast."""
     swapped = _swap(rec["query"], (("hypodense", "hyperdense"), ("hypointense", "hyperintense"),
-                                   ("bright", "dark"), ("brighter", "darker")))
+                                   ("hypoechoic", "hyperechoic"), ("bright", "dark"),
+                                   ("brighter", "darker")))
     if swapped is not None:
         return _with_query(rec, swapped)
     region = _target_region(rec, view)
     if region is None:
         return None
     c = _contrast(rec, _mask(region), root)
-    modality = str(rec["modality"]).upper()
+    modality = code_of(str(rec["modality"]))
     if modality == "CT":
         word = ("hypodense" if c > 0.1 else "hyperdense" if c < -0.1
                 else rng.choice(("hyperintense", "hypointense")))
-    elif modality in ("MR", "MRI"):
+    elif modality == "MR":
         word = ("hypointense" if c > 0.1 else "hyperintense" if c < -0.1
                 else rng.choice(("hyperdense", "hypodense")))
+    elif modality == "ultrasound":
+        word = ("hypoechoic" if c > 0.1 else "hyperechoic" if c < -0.1
+                else rng.choice(("hyperdense", "hypointense")))
     else:
         word = ("dark" if c > 0.1 else "bright" if c < -0.1
                 else rng.choice(("hyperdense", "hypointense")))

@@ -13,6 +13,7 @@ from typing import Final
 
 from medground.claims.types import Claim
 from medground.labels import plural, readable
+from medground.modality import code_of
 from medground.stages.synth import intent
 from medground.stages.synth.describe import Description
 from medground.stages.synth.lexicon import (
@@ -86,6 +87,9 @@ MULTI_WRAPPERS: Final = ("{np}", "{Np}.", *_MULTI_QUESTIONS, *_commands(_MULTI_V
                          *(f.replace("{verb}", v) for f in _MULTI_SETTING_FORMS
                            for v in _MULTI_VERBS[:12]))
 
+#: how a query may name the imaging setting, by modality code (:mod:`medground.modality`);
+#: a code without an entry (OT) gets no setting sentence. Brightfield H&E is never called
+#: fluorescence, and fluorescence never stained; no phrase uses a position, size or colour word.
 _SETTINGS: Final[dict[str, tuple[str, ...]]] = {
     "CT": ("On this {plane} CT slice", "In this {plane} CT image", "On the CT image",
            "In the {plane} CT section", "On this CT scan slice", "In this {plane} CT view",
@@ -96,15 +100,44 @@ _SETTINGS: Final[dict[str, tuple[str, ...]]] = {
            "In the {plane} MR section", "On this MRI slice", "Looking at this {plane} MRI",
            "On the {plane} magnetic resonance image", "Given this {plane} MR slice",
            "Viewing the {plane} MRI", "In the {plane} plane of this MRI"),
-    "endoscopy": ("In this colonoscopy frame", "In this endoscopic image",
-                  "On this colonoscopy image", "In the endoscopy frame",
-                  "Looking at this colonoscopy view"),
+    "PET": ("On this {plane} PET slice", "In this {plane} PET image", "On the PET image",
+            "Looking at this {plane} PET", "On the {plane} positron emission tomography image"),
+    "X-ray": ("On this radiograph", "In this X-ray image", "On the plain radiograph",
+              "Looking at this X-ray", "On this radiographic image"),
+    "mammography": ("On this mammogram", "In this mammography image",
+                    "Looking at this mammogram", "On the mammographic image"),
+    "ultrasound": ("On this ultrasound image", "In this sonographic image",
+                   "On the ultrasound frame", "Looking at this ultrasound", "In this sonogram"),
+    "endoscopy": ("In this endoscopic image", "In the endoscopy frame",
+                  "On this endoscopy image", "Looking at this endoscopic view"),
+    "colonoscopy": ("In this colonoscopy frame", "In this endoscopic image",
+                    "On this colonoscopy image", "In the endoscopy frame",
+                    "Looking at this colonoscopy view"),
     "dermoscopy": ("In this dermoscopic image", "On the dermoscopy photo",
-                   "In this dermatoscopy image", "Looking at this skin image",
+                   "In this dermatoscopy image", "Looking at this dermoscopy image",
                    "On this dermoscopic view"),
-    "microscopy": ("In this microscopy image", "In this fluorescence image",
-                   "On this micrograph", "In the microscopy field", "Looking at this micrograph"),
+    "photo": ("In this clinical photograph", "On this clinical photo",
+              "Looking at this clinical photograph"),
+    "fundus": ("In this fundus photograph", "On this retinal image", "In the fundus image",
+               "Looking at this fundus photo"),
+    "OCT": ("In this OCT image", "On this OCT scan",
+            "On the optical coherence tomography image", "Looking at this OCT section"),
+    "histopathology": ("In this histopathology image", "On this H&E-stained section",
+                       "In this H&E image", "On this histology slide",
+                       "Looking at this histopathology field", "In this brightfield micrograph",
+                       "On the stained histological section"),
+    "fluorescence": ("In this fluorescence image", "In this fluorescence micrograph",
+                     "On this fluorescence microscopy image", "In the fluorescence field",
+                     "Looking at this fluorescence micrograph"),
+    "microscopy": ("In this microscopy image", "On this micrograph", "In the microscopy field",
+                   "Looking at this micrograph"),
 }
+
+
+def setting_phrases(modality: str) -> tuple[str, ...]:
+    """Every setting phrase of a modality (any word of the vocabulary), ``{plane}`` unfilled."""
+    return _SETTINGS.get(code_of(modality), ())
+
 
 RELATION_PHRASES: Final[dict[str, tuple[str, ...]]] = {
     "inside": ("within the {o}", "inside the {o}", "in the {o}", "embedded in the {o}"),
@@ -134,7 +167,7 @@ class Realised:
 
 
 def setting(modality: str, plane: str, rng: random.Random) -> str | None:
-    options = _SETTINGS.get(modality) or _SETTINGS.get(modality.upper())
+    options = setting_phrases(modality)
     if not options:
         return None
     if plane not in ("axial", "coronal", "sagittal"):  # 2D sources: no plane words

@@ -19,6 +19,7 @@ _GRID: Final = {"upper": "top", "lower": "bottom", "left": "left", "right": "rig
 _SHAPES: Final = {"crescent-shaped": "crescent", "ring-shaped": "ring"}
 _INTENSITY: Final = {"hypodense": ("dark", "density"), "hyperdense": ("bright", "density"),
                      "hypointense": ("dark", "signal"), "hyperintense": ("bright", "signal"),
+                     "hypoechoic": ("dark", "echo"), "hyperechoic": ("bright", "echo"),
                      "dark": ("dark", ""), "bright": ("bright", "")}
 #: relation keys of the grammar -> (relation value, frame)
 _RELATIONS: Final = {

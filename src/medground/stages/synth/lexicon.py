@@ -19,6 +19,8 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Final
 
+from medground.modality import code_of
+
 RELATIVE_KINDS: Final = ("size", "hpos", "vpos")
 ABSOLUTE_KINDS: Final = ("side", "shape", "intensity", "grid", "position", "border")
 
@@ -26,12 +28,23 @@ _DIRECTION_WORDS: Final = {"R": "right", "L": "left", "A": "anterior", "P": "pos
                            "S": "superior", "I": "inferior"}
 
 
-#: words for "the image" by modality; an image-frame phrase always names one of them
+#: words for "the image" by modality code (:mod:`medground.modality`); an image-frame phrase
+#: always names one of them
 IMAGE_NOUNS: Final[dict[str, tuple[str, ...]]] = {
     "CT": ("image", "slice", "scan", "section", "view"),
     "MR": ("image", "slice", "scan", "section", "view"),
+    "PET": ("image", "slice", "scan", "section", "view"),
+    "X-ray": ("image", "radiograph", "film", "view"),
+    "mammography": ("image", "view", "film"),
+    "ultrasound": ("image", "frame", "scan", "view"),
     "endoscopy": ("image", "frame", "view"),
+    "colonoscopy": ("image", "frame", "view"),
     "dermoscopy": ("image", "photo", "view"),
+    "photo": ("image", "photo", "photograph", "view"),
+    "fundus": ("image", "photo", "photograph", "view"),
+    "OCT": ("image", "scan", "section", "view"),
+    "histopathology": ("image", "field", "section", "view"),
+    "fluorescence": ("image", "field", "view"),
     "microscopy": ("image", "field", "view"),
 }
 DEFAULT_IMAGE_NOUNS: Final = ("image", "picture", "view")
@@ -40,7 +53,7 @@ ALL_IMAGE_NOUNS: Final = tuple(sorted({n for ns in IMAGE_NOUNS.values() for n in
 
 
 def image_nouns(modality: str) -> tuple[str, ...]:
-    return IMAGE_NOUNS.get(modality) or IMAGE_NOUNS.get(modality.upper()) or DEFAULT_IMAGE_NOUNS
+    return IMAGE_NOUNS.get(code_of(modality), DEFAULT_IMAGE_NOUNS)
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,8 @@ INTENSITY_ADJECTIVES: Final[dict[str, tuple[str, ...]]] = {
     "hyperdense": ("hyperdense", "high-attenuation"),
     "hypointense": ("hypointense",),
     "hyperintense": ("hyperintense",),
+    "hypoechoic": ("hypoechoic",),
+    "hyperechoic": ("hyperechoic",),
     "dark": ("dark", "darker-looking"),
     "bright": ("bright", "brighter-looking"),
 }

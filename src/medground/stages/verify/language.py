@@ -15,6 +15,7 @@ from typing import Final
 from medground.claims import names as claim_names
 from medground.claims.vocab import known_words
 from medground.labels import plural, readable
+from medground.modality import MODALITIES
 
 #: share of alphabetic words that must be known for a query to count as English
 MIN_KNOWN_FRACTION: Final = 0.8
@@ -47,7 +48,7 @@ def _dictionary() -> frozenset[str]:
 
 
 #: words of imaging settings ("In this colonoscopy frame", "On the axial MRI") and clinical words
-#: or British spellings the dictionary lacks
+#: or British spellings the dictionary lacks (the words of the modality vocabulary are added)
 SETTING_WORDS: Final = frozenset("""
 ct mr mri cta mra pet spect colonoscopy colonoscopic endoscopy endoscopic gastroscopy dermoscopy
 dermoscopic dermatoscopy dermatoscopic micrograph microscopy microscopic fluorescence histology
@@ -56,7 +57,8 @@ radiograph radiography ultrasound sonography sonographic fundus retinal oct weig
 contrast enhanced centre centres centred colour coloured tumour tumours oesophagus oedema
 haemorrhage grey greyish fibre labelled hypoattenuating hyperattenuating isoattenuating
 hypoechoic hyperechoic isoechoic anechoic echogenic radiolucent radiodense radiopaque multilobed
-multilobulated bilobed spiculate stellate midmost
+multilobulated bilobed spiculate stellate midmost sonogram mammogram mammographic mammography
+radiographic histopathological micrographs
 """.split())  # noqa: SIM905
 #: short words a sentence may end on ("... for me.", "Where might it be?")
 FUNCTION_WORDS: Final = frozenset("""
@@ -70,6 +72,8 @@ show mark box it's present visible
 def vocabulary() -> frozenset[str]:
     """Words a query may use beyond the dictionary: the claim reader's and setting words."""
     out = set(known_words()) | set(SETTING_WORDS) | set(FUNCTION_WORDS)
+    out |= {w for m in MODALITIES for form in (m.name, *m.synonyms) for w in words(form)
+            if len(w) >= 3}  # "In this WSI tile", "On the T2-weighted image"
     out |= {w for name in claim_names.ANATOMY for w in name.split()}
     out |= {w for syn in claim_names.SYNONYMS.values() for name in syn for w in name.split()}
     return frozenset(out)

@@ -17,15 +17,23 @@ import numpy as np
 
 from medground.claims.measure import patient_offset
 from medground.labels import patient_side as label_side
+from medground.modality import UNKNOWN, code_of, family
 from medground.stages.base import Check
 from medground.types import Sample, Target, Verdict
 
 #: a prior flags a structure only when it lies clearly on a side: its centroid this far past
 #: the body midline (share of the width)
 PRIOR_SIDE_MARGIN: Final = 0.10
-CROSS_SECTIONAL: Final = frozenset({"CT", "MR", "MRI", "PT", "PET"})
-#: modality codes that say nothing (DICOM "OT" = other): no modality prior is applied
-UNKNOWN_MODALITIES: Final = frozenset({"", "OT", "OTHER", "UNKNOWN"})
+#: modality codes and families of :mod:`medground.modality` each kind of structure is imaged
+#: with; a sample's modality is first mapped to its code, so "MRI" or "H&E" match too. The
+#: unknown modality (OT) gets no modality prior.
+CROSS_SECTIONAL: Final = frozenset({"CT", "MR", "PET"})
+#: abdominal and pelvic organs and large vessels: also seen on ultrasound
+SOFT_TISSUE: Final = CROSS_SECTIONAL | {"ultrasound"}
+#: the skeleton, the heart and the airway: also seen on radiographs
+RADIOGRAPHIC: Final = CROSS_SECTIONAL | {"X-ray"}
+#: anything named with a patient side
+ANY_RADIOLOGY: Final = SOFT_TISSUE | {"X-ray", "mammography"}
 
 
 @dataclass(frozen=True)
@@ -43,31 +51,31 @@ def _p(sides: str | None = None, ap: str | None = None,
 
 #: label patterns (TotalSegmentator / AMOS / common names) -> prior; first match wins
 PRIORS: Final[tuple[tuple[str, Prior], ...]] = (
-    ("liver", _p("right midline")),
-    ("gallbladder", _p("right midline", "anterior")),
-    ("spleen", _p("left", "posterior")),
+    ("liver", _p("right midline", modalities=SOFT_TISSUE)),
+    ("gallbladder", _p("right midline", "anterior", SOFT_TISSUE)),
+    ("spleen", _p("left", "posterior", SOFT_TISSUE)),
     ("stomach", _p("left midline")),
-    ("pancreas", _p()),
-    ("aorta", _p("midline left right")),
-    ("inferior_vena_cava", _p("right midline")),
+    ("pancreas", _p(modalities=SOFT_TISSUE)),
+    ("aorta", _p("midline left right", modalities=SOFT_TISSUE)),
+    ("inferior_vena_cava", _p("right midline", modalities=SOFT_TISSUE)),
     ("esophagus", _p("midline left")),
-    ("heart*", _p("midline left")),
-    ("trachea", _p("midline")),
-    ("urinary_bladder", _p("midline", "anterior")),
-    ("prostate", _p("midline")),
-    ("vertebra*", _p("midline", "posterior")),
-    ("sacrum", _p("midline", "posterior")),
+    ("heart*", _p("midline left", modalities=RADIOGRAPHIC | SOFT_TISSUE)),
+    ("trachea", _p("midline", modalities=RADIOGRAPHIC)),
+    ("urinary_bladder", _p("midline", "anterior", SOFT_TISSUE)),
+    ("prostate", _p("midline", modalities=SOFT_TISSUE)),
+    ("vertebra*", _p("midline", "posterior", RADIOGRAPHIC)),
+    ("sacrum", _p("midline", "posterior", RADIOGRAPHIC)),
     ("spinal_cord*", _p("midline", "posterior")),
-    ("kidney*", _p(None, "posterior")),
+    ("kidney*", _p(None, "posterior", SOFT_TISSUE)),
     ("adrenal_gland*", _p(None, "posterior")),
     ("autochthon*", _p(None, "posterior")),
-    ("*_left", _p("left")),
-    ("*_left_*", _p("left")),
-    ("*_right", _p("right")),
-    ("*_right_*", _p("right")),
-    ("polyp", _p(modalities=frozenset({"endoscopy", "colonoscopy", "CT"}))),
-    ("skin_lesion", _p(modalities=frozenset({"dermoscopy", "photo", "clinical"}))),
-    ("nucleus", _p(modalities=frozenset({"microscopy", "histology", "fluorescence"}))),
+    ("*_left", _p("left", modalities=ANY_RADIOLOGY)),
+    ("*_left_*", _p("left", modalities=ANY_RADIOLOGY)),
+    ("*_right", _p("right", modalities=ANY_RADIOLOGY)),
+    ("*_right_*", _p("right", modalities=ANY_RADIOLOGY)),
+    ("polyp", _p(modalities=frozenset({"endoscopy", "CT"}))),  # CT colonography
+    ("skin_lesion", _p(modalities=frozenset({"dermoscopy", "photo"}))),
+    ("nucleus", _p(modalities=frozenset({"microscopy"}))),  # H&E, fluorescence, unspecified
 )
 
 REASONS: Final = {
@@ -76,6 +84,13 @@ REASONS: Final = {
     "PRIOR_SIDE_IMPLAUSIBLE": "the structure lies on a side of the patient where it should not be",
     "PRIOR_POSITION_IMPLAUSIBLE": "the structure lies in the wrong (anterior/posterior) half",
 }
+
+
+def plausible_on(prior: Prior, modality: str) -> bool:
+    """True when the prior's structure is imaged with ``modality`` (any word of the
+    vocabulary): its code or its family is listed, or the modality is unknown."""
+    code = code_of(modality)
+    return code == UNKNOWN or code in prior.modalities or family(code) in prior.modalities
 
 
 def prior_for(label: str) -> Prior | None:
@@ -93,8 +108,7 @@ class PriorCheck(Check):
             if prior is None:
                 continue
             checked.append(t.label)
-            known = sample.modality.upper() not in UNKNOWN_MODALITIES
-            if known and sample.modality.upper() not in {m.upper() for m in prior.modalities}:
+            if not plausible_on(prior, sample.modality):
                 return self.fail("PRIOR_MODALITY_IMPLAUSIBLE",
                                  f"{t.label} on {sample.modality}")
             ys, xs = np.nonzero(self.mask(sample, i))

@@ -44,6 +44,23 @@ def sample(label: str, modality: str = "CT", side: str | None = None, cy: float 
     (sample("liver", modality="dermoscopy", frame=None), "PRIOR_MODALITY_IMPLAUSIBLE"),
     (sample("liver", modality="OT", frame=None), "OK"),  # unknown modality: not judged
     (sample("nucleus", modality="microscopy", frame=None), "OK"),
+    # modality words are read through the vocabulary, priors accept a code or its family
+    (sample("nucleus", modality="histopathology", frame=None), "OK"),
+    (sample("nucleus", modality="pathology", frame=None), "OK"),
+    (sample("nucleus", modality="H&E", frame=None), "OK"),
+    (sample("nucleus", modality="fluorescence", frame=None), "OK"),
+    (sample("nucleus", modality="CT", frame=None), "PRIOR_MODALITY_IMPLAUSIBLE"),
+    (sample("nucleus", modality="dermoscopy", frame=None), "PRIOR_MODALITY_IMPLAUSIBLE"),
+    (sample("polyp", modality="colonoscopy", frame=None), "OK"),
+    (sample("polyp", modality="gastroscopy", frame=None), "OK"),
+    (sample("polyp", modality="histopathology", frame=None), "PRIOR_MODALITY_IMPLAUSIBLE"),
+    (sample("liver", modality="MRI", side="right"), "OK"),
+    (sample("liver", modality="ultrasound", frame=None), "OK"),
+    (sample("liver", modality="X-ray", frame=None), "PRIOR_MODALITY_IMPLAUSIBLE"),
+    (sample("heart", modality="X-ray", frame=None), "OK"),
+    (sample("skin_lesion", modality="dermatoscopy", frame=None), "OK"),
+    (sample("liver", modality="unknown", frame=None), "OK"),
+    (sample("liver", modality="not a modality", frame=None), "OK"),  # read as unknown
     (sample("mystery_structure"), "NO_PRIOR"),
     (sample("liver", side=None, frame=None), "OK"),  # 2D: no side claim to test
 ])
