@@ -44,7 +44,8 @@ def inspect_cases(cfg: BuildConfig) -> Iterator[dict[str, Any]]:
                 other = tuple(a for a in range(3) if a != axis)
                 counts.append(f"{plane} {int(mask.any(axis=other).sum())}/{labels.shape[axis]}")
             row.update(shape="x".join(map(str, case.image.data.shape)),
-                       orientation=f"{case.original_axcodes} -> RAS",
+                       orientation=(f"{case.original_axcodes} -> RAS" if case.image.oriented
+                                    else "none (header)"),
                        spacing="x".join(f"{z:.3g}" for z in zooms),
                        labels=sorted(selected.values()), slices=", ".join(counts))
         row["status"] = "ok" if not case.issues else "; ".join(str(i) for i in case.issues)

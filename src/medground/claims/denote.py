@@ -53,17 +53,19 @@ def resolve_frame(claim: Claim, scene: Scene) -> Claim | Failure:
         lateral = direction in ("left", "right", "midline", "medial", "lateral")
         needs_midline = direction in ("medial", "lateral") or (
             claim.kind == "side" and direction in ("left", "right", "midline"))
-        why = None
+        why, reason = None, "PATIENT_FRAME_UNAVAILABLE"
         if not scene.frame:
             why = "the image has no patient orientation"
         elif lateral and not scene.lateral:
             why = f"a {scene.plane} view has no patient left-right axis"
         elif needs_midline and scene.midline_x is None:
-            why = "no body midline in the field of view"
+            why = ("the body midline is not in the field of view (a crop, or no whole body "
+                   "outline), so no side of the patient can be told from position")
+            reason = "PATIENT_SIDE_WITHOUT_MIDLINE"
         elif direction in truth.PATIENT_DIRECTIONS and scene.image_side(direction) is None:
             why = f"{direction} is out of the {scene.plane} plane"
         if why:
-            return Failure("PATIENT_FRAME_UNAVAILABLE", f"'{claim.words}': {why}")
+            return Failure(reason, f"'{claim.words}': {why}")
     return claim
 
 

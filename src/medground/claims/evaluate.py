@@ -56,7 +56,11 @@ REASONS: Final = {
                                     "structures",
     "RELATIVE_WITHOUT_COMPARISON": "a comparison but nothing of the kind to compare with",
     "PATIENT_FRAME_UNAVAILABLE": "a patient-frame word on a view without that orientation "
-                                 "(2D source, out-of-plane direction, no body midline)",
+                                 "(2D source or a volume with no orientation in its header, "
+                                 "out-of-plane direction)",
+    "PATIENT_SIDE_WITHOUT_MIDLINE": "a patient-side word (left, right, midline, medial, "
+                                    "lateral) on a view whose body midline is not in the field "
+                                    "of view (a crop, or no whole body outline)",
     "AMBIGUOUS_QUERY": "the query fits another region as well as (one of) the targets",
 }
 

@@ -24,6 +24,7 @@ def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
             raise CaseError(p, f"not a spatial image ({type(img).__name__})", code="UNREADABLE_FILE")
         data = np.asanyarray(img.dataobj)
         affine = np.asarray(img.affine, dtype=np.float64)
+        oriented = has_orientation(img.header)
     except CaseError:
         raise
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
@@ -48,7 +49,16 @@ def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
         raise CaseError(p, f"expected a 3D volume, got shape {data.shape}", code="BAD_SHAPE")
     if not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
         raise CaseError(p, "affine is singular or not finite", code="BAD_AFFINE")
-    return Volume(data=data, affine=affine, path=str(p))
+    return Volume(data=data, affine=affine, path=str(p), oriented=oriented)
+
+
+def has_orientation(header: object) -> bool:
+    """False for a NIfTI header whose ``sform_code`` and ``qform_code`` are both 0 (unknown):
+    nibabel then builds the affine from the voxel sizes alone, which says nothing about where
+    the patient's left or front is."""
+    if not isinstance(header, nib.Nifti1Header):  # Nifti2Header is a Nifti1Header
+        return True
+    return int(header["sform_code"]) != 0 or int(header["qform_code"]) != 0
 
 
 def _gzip_problem(path: Path) -> str | None:

@@ -193,6 +193,17 @@ def make_volume_case(
             )
         )
         label_c.data[np.isin(label_c.data, unknown)] = 0
+    if not image.oriented:  # the image is what is displayed: its header says where the patient is
+        shown = relative(image.path, root)
+        issues.append(
+            CaseError(
+                shown,
+                f"the header of {shown} gives no patient orientation (NIfTI: sform_code and "
+                "qform_code are both 0; NRRD: no patient space); its views get no patient frame "
+                "(frame: null) and patient-side claims are withheld",
+                code="NO_ORIENTATION",
+            )
+        )
     info = CaseInfo(
         case_id=ref.case_id,
         source=source.name,

@@ -305,6 +305,12 @@ def intensity_word(rc: RingContrast | None, modality: str) -> str | None:
 
 #: a "body" smaller than this fraction of the image is not trusted
 MIN_BODY_FRACTION: Final = 0.05
+#: the narrowest left-right extent (mm) of a whole body cross-section. Anatomy, not data: the
+#: narrowest part of an adult body a scan can hold whole is the neck, about 90-100 mm across
+#: (a neck circumference of about 30 cm); head, thorax, abdomen and pelvis are wider. An outline
+#: narrower than this is part of a body (a crop, a breast, a limb) and its centre is no midline;
+#: a field of view narrower than this cannot hold the midline of a body.
+MIN_BODY_WIDTH_MM: Final = 80.0
 
 
 def body_mask(image: NDArray[np.uint8]) -> NDArray[np.bool_] | None:
@@ -325,11 +331,33 @@ def body_mask(image: NDArray[np.uint8]) -> NDArray[np.bool_] | None:
     return body
 
 
-def body_midline_x(image: NDArray[np.uint8]) -> float | None:
-    """x of the body's midline in pixel-edge coordinates: the middle ``(x1 + x2) / 2`` of the
-    body's horizontal extent (see :func:`body_mask`); None when no body is found."""
+@dataclass(frozen=True)
+class CrossSection:
+    """The body on one slice. ``status``: ``whole`` (air on both lateral sides and, when the
+    pixel size is known, at least ``MIN_BODY_WIDTH_MM`` wide), ``cut`` (the body reaches the
+    left or right border: its centre is not in view), ``narrow`` (narrower than any body) or
+    ``none`` (no body found). ``midline_x`` (pixel edges) only for a whole cross-section."""
+
+    status: str
+    midline_x: float | None = None
+
+
+def body_cross_section(image: NDArray[np.uint8], pixel_mm: float | None = None) -> CrossSection:
+    """Is the whole body cross-section on this slice, and where is its left-right centre?"""
     body = body_mask(image)
     box = None if body is None else mask_to_box(body)
     if box is None:
-        return None
-    return (box[0] + box[2]) / 2.0
+        return CrossSection("none")
+    x1, _, x2, _ = box
+    if x1 <= 0 or x2 >= image.shape[1]:
+        return CrossSection("cut")
+    if pixel_mm is not None and (x2 - x1) * pixel_mm < MIN_BODY_WIDTH_MM:
+        return CrossSection("narrow")
+    return CrossSection("whole", (x1 + x2) / 2.0)
+
+
+def body_midline_x(image: NDArray[np.uint8], pixel_mm: float | None = None) -> float | None:
+    """x of the body's midline in pixel-edge coordinates: the middle ``(x1 + x2) / 2`` of the
+    body's horizontal extent (see :func:`body_mask`); None unless the whole cross-section is in
+    view (see :func:`body_cross_section`)."""
+    return body_cross_section(image, pixel_mm).midline_x

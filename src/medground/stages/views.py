@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +20,7 @@ from medground.geometry.orientation import (
     square_pixel_shape,
 )
 from medground.sources.base import ImageCase, LoadedCase, VolumeCase
-from medground.stages.cue_words import body_midline_x
+from medground.stages.cue_words import MIN_BODY_WIDTH_MM, body_cross_section
 from medground.stages.intensity import image_to_uint8, to_uint8, window_range
 from medground.types import Layer, View
 
@@ -70,11 +71,14 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
     low, high = window_range(cfg.window, case.info.modality, image.data, cfg.percentiles)
     labels = np.asarray(label.data, dtype=np.int64)
     n_ids = int(labels.max()) + 1
-    midline_i = volume_midline(image.data, low, high)
+    midline = (volume_midline(image.data, low, high, image.zooms[0]) if image.oriented
+               else Midline(None, "no_orientation"))
     for plane in cfg.planes:
         areas = slice_areas(labels, PLANE_AXIS[plane], n_ids)
         for index, target_ids in select_slices(areas, ids, cfg).items():
             counts[f"views/{plane}"] += 1
+            if midline.withheld and plane != "sagittal":  # a view with the patient's left-right
+                counts[f"patient_side_withheld/{midline.withheld}"] += 1
             img: NDArray[np.float64] = display_slice(image.data, plane, index).astype(np.float64)
             lab = display_slice(labels, plane, index)
             spacing = display_spacing(image.zooms, plane)
@@ -90,27 +94,55 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
                 slice_index=index,
                 image=to_uint8(img, low, high),
                 layers=[Layer(label=case.label_names[v], mask=lab == v) for v in present],
-                frame=dict(FRAMES[plane]),
+                frame=dict(FRAMES[plane]) if image.oriented else None,
                 spacing_mm=(round(spacing[0], 6), round(spacing[1], 6)),
                 slice_position_mm=round(slice_position_mm(image.affine, plane, index), 4),
                 targets={case.label_names[v] for v in target_ids},
-                midline_x=(None if midline_i is None or plane == "sagittal" else
-                           round((image.data.shape[0] - midline_i) * img.shape[1] / n_cols, 3)),
+                midline_x=(None if midline.x is None or plane == "sagittal" else
+                           round((image.data.shape[0] - midline.x) * img.shape[1] / n_cols, 3)),
             )
 
 
-def volume_midline(data: NDArray[np.generic], low: float, high: float) -> float | None:
-    """The body's left-right midline of a canonical volume, as a voxel-edge coordinate along
-    axis 0: the median over axial slices of the body outline's centre. Whole axial
-    cross-sections are used because coronal slabs and partial slices often cut the body."""
+#: at least this share of the sampled axial slices that show a body must show all of it (air on
+#: both sides): a crop whose few whole outlines are a limb or an end slice gives no midline
+MIN_WHOLE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Midline:
+    """The body's left-right midline of a canonical volume as a voxel-edge coordinate along
+    axis 0, or None with the reason it is withheld: ``crop`` (the field of view is narrower
+    than a body, or the body reaches the left or right border), ``no_body`` (no whole body
+    outline: nothing found, or only outlines narrower than a body), ``no_orientation``."""
+
+    x: float | None
+    withheld: str | None = None
+
+
+def volume_midline(data: NDArray[np.generic], low: float, high: float,
+                   pixel_mm: float) -> Midline:
+    """The median over axial slices of the centre of the whole body cross-section (see
+    :func:`~medground.stages.cue_words.body_cross_section`); whole axial cross-sections are used
+    because coronal slabs and partial slices often cut the body. ``pixel_mm`` is the voxel size
+    along axis 0. Every centre used lies at least ``MIN_BODY_WIDTH_MM / 2`` inside both lateral
+    borders (a whole body at least that wide, with air on both sides), and so does the median:
+    a midline is only ever given inside the field of view."""
     n_i = data.shape[0]
-    centres = []
+    if n_i * pixel_mm < MIN_BODY_WIDTH_MM:
+        return Midline(None, "crop")  # too narrow for any body: its midline cannot be in view
+    centres: list[float] = []
+    seen: Counter[str] = Counter()
     step = max(1, data.shape[2] // 24)  # two dozen slices are plenty
     for k in range(0, data.shape[2], step):
-        x = body_midline_x(to_uint8(display_slice(data, "axial", k), low, high))
-        if x is not None:
-            centres.append(n_i - x)  # display column edge x <-> canonical edge n_i - x
-    return float(np.median(centres)) if centres else None
+        section = body_cross_section(to_uint8(display_slice(data, "axial", k), low, high),
+                                     pixel_mm)
+        seen[section.status] += 1
+        if section.midline_x is not None:
+            centres.append(n_i - section.midline_x)  # display edge x <-> canonical edge n_i - x
+    with_body = sum(seen.values()) - seen["none"]
+    if not centres or len(centres) < MIN_WHOLE_SHARE * with_body:
+        return Midline(None, "crop" if seen["cut"] else "no_body")
+    return Midline(float(np.median(centres)))
 
 
 def _resize(arr: NDArray[np.generic], shape: tuple[int, int], order: int) -> NDArray[np.generic]:

@@ -121,7 +121,40 @@ def test_sagittal_has_no_left_right_and_crops_no_midline() -> None:
     crop = SceneBuilder(frame=AXIAL, plane="axial", midline_x=None)
     crop.midline_x = None  # the body's midline is not in the field of view
     crop.disc("lesion", 20, 50, 8)
-    assert outcome(crop, "the lesion on the patient's right", [0]) == "PATIENT_FRAME_UNAVAILABLE"
+    assert outcome(crop, "the lesion on the patient's right", [0]) == \
+        "PATIENT_SIDE_WITHOUT_MIDLINE"
+
+
+@pytest.mark.parametrize(("query", "targets", "expected"), [
+    # side from position needs the midline: withheld on a crop, with a reason
+    ("the liver on the patient's right", [0], "PATIENT_SIDE_WITHOUT_MIDLINE"),
+    ("the aorta in the midline", [4], "PATIENT_SIDE_WITHOUT_MIDLINE"),
+    ("the lesion medial to the liver", [2], "PATIENT_SIDE_WITHOUT_MIDLINE"),
+    # a comparison among structures needs only the orientation, which a crop keeps
+    ("the lesion further toward the patient's left", [2], "OK"),
+    ("the liver on the image's left", [0], "OK"),
+])
+def test_crop_keeps_orientation_but_no_side_from_position(
+        query: str, targets: list[int], expected: str) -> None:
+    crop = abdomen()
+    crop.midline_x = None  # oriented, but the body's midline is not in the field of view
+    assert outcome(crop, query, targets) == expected
+
+
+@pytest.mark.parametrize(("query", "targets", "expected"), [
+    # no orientation in the header: no patient frame at all ...
+    ("the kidney on the patient's left side", [0], "PATIENT_FRAME_UNAVAILABLE"),
+    ("the kidney further toward the patient's left", [0], "PATIENT_FRAME_UNAVAILABLE"),
+    # ... but a side in a label's name is anatomy, not position: it stays
+    ("the left kidney", [0], "OK"),
+    ("both kidneys", [0, 1], "OK"),
+])
+def test_unoriented_volume_keeps_sides_of_label_names(
+        query: str, targets: list[int], expected: str) -> None:
+    b = SceneBuilder(frame=None, plane="axial", midline_x=None)
+    b.disc("kidney_left", 25, 50, 8)  # where the display put it: the image has no frame
+    b.disc("kidney_right", 75, 50, 8)
+    assert outcome(b, query, targets) == expected
 
 
 def test_modality_words() -> None:

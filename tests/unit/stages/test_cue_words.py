@@ -17,7 +17,9 @@ from medground.stages.cue_words import (
     GRID_ROWS,
     MIN_INTENSITY_CONTRAST,
     SHAPE_RULES,
+    CrossSection,
     RingContrast,
+    body_cross_section,
     body_midline_x,
     centrality,
     default_ring_px,
@@ -441,3 +443,21 @@ def test_body_midline_x_rgb() -> None:
 )
 def test_body_midline_x_none(image: np.ndarray) -> None:
     assert body_midline_x(image) is None
+
+
+# _slice(cx): the body spans cx - 55 .. cx + 55 of 200 columns; at 1 mm a pixel it is 110 mm wide
+@pytest.mark.parametrize(("image", "pixel_mm", "expected"), [
+    pytest.param(_slice(100.0), 1.0, CrossSection("whole", 100.0), id="whole"),
+    pytest.param(_slice(40.0), 1.0, CrossSection("cut"), id="reaches-left-border"),
+    pytest.param(_slice(170.0), 1.0, CrossSection("cut"), id="reaches-right-border"),
+    pytest.param(_slice(100.0)[:, 60:140], 1.0, CrossSection("cut"), id="reaches-both-borders"),
+    pytest.param(_slice(100.0), 0.5, CrossSection("narrow"), id="55-mm-outline"),
+    pytest.param(np.full((50, 60), 128, np.uint8), 1.0, CrossSection("none"), id="no-body"),
+])
+def test_body_cross_section(image: np.ndarray, pixel_mm: float, expected: CrossSection) -> None:
+    got = body_cross_section(image, pixel_mm)
+    assert got.status == expected.status
+    if expected.midline_x is None:
+        assert got.midline_x is None and body_midline_x(image, pixel_mm) is None
+    else:
+        assert got.midline_x is not None and abs(got.midline_x - expected.midline_x) <= 2.0

@@ -95,9 +95,12 @@ class VLMSynthesizer(Synthesizer):
 
         others = [j for j in kinds[kind_of(str(regions.label[i]))] if j != i]
         frame = view.frame
-        return {"modality": ctx.info.modality, "plane": view.plane,
-                "orientation": (f"image left = patient {frame['left']}, image top = patient "
-                                f"{frame['top']}") if frame else "unknown: use image-frame words",
+        orientation = (f"image left = patient {frame['left']}, image top = patient "
+                       f"{frame['top']}") if frame else "unknown: use image-frame words"
+        if frame and frame["left"] in ("R", "L") and view.midline_x is None:
+            orientation += ("; the body midline is not in view: no patient left / right side "
+                            "from position")
+        return {"modality": ctx.info.modality, "plane": view.plane, "orientation": orientation,
                 "target": describe(i), "distractors": [describe(j) for j in others]}
 
 

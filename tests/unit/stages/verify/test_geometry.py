@@ -65,6 +65,11 @@ def _tiny(b: SceneBuilder) -> SceneBuilder:
     return b
 
 
+def _cropped(b: SceneBuilder) -> SceneBuilder:
+    b.midline_x = None  # oriented, but the body midline is not in the field of view
+    return b
+
+
 def _mirrored(b: SceneBuilder) -> SceneBuilder:
     b.frame = {"left": "L", "right": "R", "top": "A", "bottom": "P"}  # the kidney flips side
     return b
@@ -96,6 +101,9 @@ CASES = [
      lambda b: b.sample("Find the largest liver.", [shape(b, "liver")])),
     ("PATIENT_FRAME_UNAVAILABLE",
      lambda b: b.sample("Find the aorta superior to the vertebra.", [shape(b, "aorta")])),
+    ("PATIENT_SIDE_WITHOUT_MIDLINE",
+     lambda b: _cropped(b).sample("Find the kidney on the patient's left side.",
+                                  [shape(b, "kidney_left")])),
     ("AMBIGUOUS_QUERY", lambda b: b.sample("Find the lesion.", [shape(b, "lesion", 1)])),
     ("CLAIMS_MISMATCH",
      lambda b: b.sample("Find the liver on the image's left.", [shape(b, "liver")],
