@@ -233,30 +233,22 @@ class SlicingConfig(Strict):
         return v
 
 
-#: anatomical structures that often show as several pieces in one slice but are one structure;
-#: kept whole unless the config sets its own ``keep_whole`` list (``[]`` splits everything)
-DEFAULT_KEEP_WHOLE: tuple[str, ...] = (
-    "vertebra*", "sacrum", "rib_*", "costal_cartilages", "sternum", "hip_*", "skull", "scapula_*",
-    "clavicula_*", "femur_*", "humerus_*",
-    "colon", "small_bowel", "duodenum", "stomach", "esophagus", "liver", "pancreas", "spleen",
-    "kidney_left", "kidney_right", "adrenal_gland_*", "gallbladder", "urinary_bladder",
-    "prostate",
-    "lung*", "heart*", "trachea", "thyroid*",
-    "aorta", "*vena_cava*", "*vein*", "*artery*", "*arteries*", "brachiocephalic_trunk",
-    "autochthon_*", "iliopsoas_*", "gluteus_*",
-    "spinal_cord*", "*gray_matter*", "*grey_matter*", "*white_matter*", "brain*",
-)
-
-
 class RegionsConfig(Strict):
     min_area_px: int = Field(5, ge=1, description="components smaller than this are specks")
     min_area_fraction: float = Field(1e-4, ge=0, lt=1, description="... or than this share of the image")
     min_box_px: int = Field(3, ge=1, description="regions whose box is thinner than this are dropped")
     connectivity: Literal[4, 8] = 8
+    connectivity_3d: Literal[6, 18, 26] = Field(
+        26, description="volumes: voxel connectivity of the 3D instances of a split label")
+    split: list[str] = Field(
+        default_factory=list,
+        description="labels (glob patterns) always split into instances (3D connected "
+        "components for volumes, 2D ones for images); overrides the structure rule",
+    )
     keep_whole: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_KEEP_WHOLE),
-        description="labels (glob patterns) kept as one region instead of split into connected "
-        "components; the default lists anatomical structures that fragment within a slice",
+        default_factory=list,
+        description="labels (glob patterns) always kept as one target per view; overrides the "
+        "structure rule (countable findings split, anatomy / diffuse / thin / unknown whole)",
     )
     include: list[str] | None = Field(None, description="only these labels (glob patterns)")
     exclude: list[str] = Field(default_factory=list, description="skip these labels (glob patterns)")

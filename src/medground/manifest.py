@@ -75,6 +75,7 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
         "failed_cases": status["failed"],
         "counts": dict(sorted(counts.items())),
         "funnel": funnel.to_dict(),
+        "structures": structure_rules(counts),
         "vlm": vlm_usage(cfg, counts),
         "files": {
             "samples": "samples.jsonl",
@@ -87,6 +88,20 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
     }
     (out / "manifest.json").write_text(dumps_pretty(manifest), encoding="utf-8")
     return manifest
+
+
+def structure_rules(counts: Counter[str]) -> dict[str, dict[str, int]]:
+    """Per label, what the split rule decided and why (``split/countable_name``,
+    ``whole/anatomy_name``, ...; stages/structure.py), counted over 2D images or volume cases,
+    and how often the label was a parent left out (stages/hierarchy.py)."""
+    out: dict[str, dict[str, int]] = {}
+    for key, n in sorted(counts.items()):
+        if key.startswith("split_rule/"):
+            label, decision, reason = key[len("split_rule/"):].rsplit("/", 2)
+            out.setdefault(label, {})[f"{decision}/{reason}"] = n
+        elif key.startswith("hierarchy/parent/"):
+            out.setdefault(key[len("hierarchy/parent/"):], {})["parent_left_out"] = n
+    return out
 
 
 def vlm_usage(cfg: BuildConfig, counts: Counter[str]) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,14 @@ from medground.llm.client import metered
 from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
 from medground.sources import make_source
 from medground.sources.base import CaseRef, LoadedCase, Source
+from medground.stages import hierarchy
 from medground.stages.base import Check, Synthesizer, ViewContext
 from medground.stages.cues import region_cues
 from medground.stages.regions import extract_regions
 from medground.stages.synth.template import TemplateSynthesizer
 from medground.stages.verify import make_checks
 from medground.stages.views import make_views
-from medground.types import RegionRecord, ViewRecord
+from medground.types import RegionRecord, View, ViewRecord
 
 
 def view_record(ctx: ViewContext, modality: str) -> ViewRecord:
@@ -140,10 +141,30 @@ class Pipeline:
         counts[f"cases_{result.status}"] += 1
         return result
 
+    @staticmethod
+    def _without_parents(case: LoadedCase, view: View, result: CaseResult) -> View:
+        """The view without parent labels and conflicting labels (stages/hierarchy.py); a
+        conflict is an error record of the case, a parent a count."""
+        found = hierarchy.resolve(view.layers)
+        if not found.parents and not found.conflicts:
+            return view
+        file = case.info.files[0] if case.info.files else case.info.case_id
+        for a, b in found.conflicts:
+            result.errors.append({
+                "case": case.info.case_id, "file": file, "code": "LABEL_CONFLICT",
+                "message": f"labels {a!r} and {b!r} have identical masks on {view.name}; "
+                           "neither is used as a target", "fatal": False})
+            result.counts["label_conflicts"] += 1
+        for parent in found.parents:
+            result.counts[f"hierarchy/parent/{parent}"] += 1
+            result.counts["regions_dropped/parent"] += 1
+        return replace(view, layers=found.layers)
+
     def _run_views(self, case: LoadedCase, folder: str, out: Path, result: CaseResult) -> None:
         counts = result.counts
-        for view in make_views(case, self.cfg.slicing, counts):
+        for view in make_views(case, self.cfg.slicing, counts, self.cfg.regions):
             counts["views"] += 1
+            view = self._without_parents(case, view, result)
             regions = extract_regions(view, self.cfg.regions, counts)
             if len(regions) == 0:
                 counts["views_without_regions"] += 1

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from medground.config import RegionsConfig
 from medground.geometry.boxes import mask_to_box
 from medground.geometry.components import min_component_area, remove_specks, split_components
+from medground.stages.structure import SplitDecision, decide_split
 from medground.types import BoolArray, View
 
 
@@ -80,12 +81,36 @@ def label_selected(label: str, cfg: RegionsConfig) -> bool:
     return not _matches(label, cfg.exclude)
 
 
+def split_decisions(view: View, cfg: RegionsConfig) -> dict[str, SplitDecision]:
+    """The split rule (stages/structure.py) for each label of the view. Layers the source made
+    instances (instance maps, one file per instance, 3D components of a volume) are kept."""
+    masks: dict[str, BoolArray] = {}
+    given: set[str] = set()
+    for layer in view.layers:
+        if layer.instance is not None:
+            given.add(layer.label)
+        elif layer.label in masks:
+            masks[layer.label] = masks[layer.label] | layer.mask
+        else:
+            masks[layer.label] = layer.mask
+    out = {label: SplitDecision(True, "source_instances", "the source gives the instances")
+           for label in given}
+    for label, mask in masks.items():
+        out.setdefault(label, decide_split(label, [mask], cfg.split, cfg.keep_whole))
+    return out
+
+
 def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Regions:
-    """Split layers into instances, drop specks and duplicates, measure each instance."""
+    """Split layers into instances where the structure rule says so, drop specks and
+    duplicates, measure each instance."""
     min_area = min_component_area(view.height * view.width, cfg.min_area_px, cfg.min_area_fraction)
     rows: list[tuple[str, int, BoolArray]] = []
     seen: set[str] = set()
     next_instance: Counter[str] = Counter()
+    decisions = split_decisions(view, cfg)
+    if view.plane == "image":  # a volume's labels are decided once per case (stages/views.py)
+        for label in sorted(decisions):
+            counts[f"split_rule/{label}/{decisions[label].key}"] += 1
     for layer in view.layers:
         if not label_selected(layer.label, cfg):
             continue
@@ -95,7 +120,7 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
             if layer.mask.any():
                 counts["regions_dropped/too_small"] += 1
             continue
-        if layer.instance is None and not _matches(layer.label, cfg.keep_whole):
+        if layer.instance is None and decisions[layer.label].split:
             parts = split_components(cleaned, cfg.connectivity)
         else:
             parts = [cleaned]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from medground.config import SlicingConfig
+from medground.config import RegionsConfig, SlicingConfig
 from medground.geometry.orientation import (
     FRAMES,
     PLANE_AXIS,
@@ -22,10 +23,12 @@ from medground.geometry.orientation import (
 from medground.sources.base import ImageCase, LoadedCase, VolumeCase
 from medground.stages.cue_words import MIN_BODY_WIDTH_MM, body_cross_section
 from medground.stages.intensity import image_to_uint8, to_uint8, window_range
+from medground.stages.structure import SplitDecision, decide_split
 from medground.types import Layer, View
 
 
-def make_views(case: LoadedCase, cfg: SlicingConfig, counts: Counter[str]) -> Iterator[View]:
+def make_views(case: LoadedCase, cfg: SlicingConfig, counts: Counter[str],
+               regions: RegionsConfig | None = None) -> Iterator[View]:
     if isinstance(case, ImageCase):
         yield View(
             case_id=case.info.case_id,
@@ -35,7 +38,7 @@ def make_views(case: LoadedCase, cfg: SlicingConfig, counts: Counter[str]) -> It
             layers=case.layers,
         )
         return
-    yield from volume_views(case, cfg, counts)
+    yield from volume_views(case, cfg, counts, regions or RegionsConfig())
 
 
 def slice_areas(label: NDArray[np.int64], axis: int, n_ids: int) -> NDArray[np.int64]:
@@ -63,7 +66,8 @@ def select_slices(
     return dict(sorted(chosen.items()))
 
 
-def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> Iterator[View]:
+def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str],
+                 regions: RegionsConfig) -> Iterator[View]:
     image, label = case.image, case.label
     ids = sorted(case.label_names)
     if not ids:
@@ -71,6 +75,8 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
     low, high = window_range(cfg.window, case.info.modality, image.data, cfg.percentiles)
     labels = np.asarray(label.data, dtype=np.int64)
     n_ids = int(labels.max()) + 1
+    names = {v: case.label_names[v] for v in ids}
+    decisions, instances = volume_instances(labels, names, regions, counts)
     midline = (volume_midline(image.data, low, high, image.zooms[0]) if image.oriented
                else Midline(None, "no_orientation"))
     for plane in cfg.planes:
@@ -81,19 +87,21 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
                 counts[f"patient_side_withheld/{midline.withheld}"] += 1
             img: NDArray[np.float64] = display_slice(image.data, plane, index).astype(np.float64)
             lab = display_slice(labels, plane, index)
+            inst = None if instances is None else display_slice(instances, plane, index)
             spacing = display_spacing(image.zooms, plane)
             n_cols = img.shape[1]
             if cfg.square_pixels and not np.isclose(spacing[0], spacing[1], rtol=1e-3):
                 shape, spacing = square_pixel_shape(img.shape, spacing)
                 img = _resize(img, shape, order=1).astype(np.float64)
                 lab = _resize(lab, shape, order=0)
+                inst = None if inst is None else _resize(inst, shape, order=0)
             present = [int(v) for v in np.unique(lab) if v != 0 and v in case.label_names]
             yield View(
                 case_id=case.info.case_id,
                 plane=plane,
                 slice_index=index,
                 image=to_uint8(img, low, high),
-                layers=[Layer(label=case.label_names[v], mask=lab == v) for v in present],
+                layers=slice_layers(lab, inst, present, names, decisions),
                 frame=dict(FRAMES[plane]) if image.oriented else None,
                 spacing_mm=(round(spacing[0], 6), round(spacing[1], 6)),
                 slice_position_mm=round(slice_position_mm(image.affine, plane, index), 4),
@@ -101,6 +109,72 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str]) -> 
                 midline_x=(None if midline.x is None or plane == "sagittal" else
                            round((image.data.shape[0] - midline.x) * img.shape[1] / n_cols, 3)),
             )
+
+
+def volume_instances(
+    labels: NDArray[np.integer[Any]], names: dict[int, str], cfg: RegionsConfig,
+    counts: Counter[str],
+) -> tuple[dict[int, SplitDecision], NDArray[np.integer[Any]] | None]:
+    """Decide per label whether it splits (stages/structure.py) and, for those that do, number
+    their 3D connected components: ``instances[voxel]`` is 1 + the component's rank by size
+    (largest first) within its label, 0 elsewhere; None when no label splits. A structure's
+    fragments on a slice then carry one 3D instance id and become one target."""
+    boxes = ndimage.find_objects(labels)
+    structure = ndimage.generate_binary_structure(3, {6: 1, 18: 2, 26: 3}[cfg.connectivity_3d])
+    decisions: dict[int, SplitDecision] = {}
+    components: dict[int, tuple[tuple[slice, ...], NDArray[np.int32], NDArray[np.int64]]] = {}
+    for v, name in sorted(names.items()):
+        box = boxes[v - 1] if v - 1 < len(boxes) else None
+        if box is None:
+            continue
+        crop = labels[box] == v
+        decision = decide_split(name, _largest_slices(crop), cfg.split, cfg.keep_whole)
+        decisions[v] = decision
+        counts[f"split_rule/{name}/{decision.key}"] += 1
+        if decision.split:
+            comp, n = ndimage.label(crop, structure=structure)
+            sizes = np.bincount(comp.ravel())[1:]
+            order = np.argsort(-sizes, kind="stable")  # largest first, ties in raster order
+            rank = np.zeros(n + 1, dtype=np.int64)
+            rank[order + 1] = np.arange(1, n + 1)
+            components[v] = (box, comp, rank)
+    if not components:
+        return decisions, None
+    most = max(len(rank) for _, _, rank in components.values())
+    dtype = np.uint16 if most < np.iinfo(np.uint16).max else np.uint32
+    instances = np.zeros(labels.shape, dtype=dtype)
+    for box, comp, rank in components.values():
+        inside = comp > 0
+        instances[box][inside] = rank[comp[inside]].astype(dtype)
+    return decisions, instances
+
+
+def _largest_slices(crop: NDArray[np.bool_]) -> list[NDArray[np.bool_]]:
+    """A label's largest axial and coronal cross-sections, where its shape is measured."""
+    out = []
+    for axis in (2, 1):
+        areas = crop.sum(axis=tuple(a for a in range(3) if a != axis))
+        out.append(np.take(crop, int(np.argmax(areas)), axis=axis))
+    return out
+
+
+def slice_layers(
+    lab: NDArray[np.generic], inst: NDArray[np.generic] | None, present: list[int],
+    names: dict[int, str], decisions: dict[int, SplitDecision],
+) -> list[Layer]:
+    """The layers of one slice: a split label gives one layer per 3D instance it shows (all
+    its fragments together), any other label one layer."""
+    layers = []
+    for v in present:
+        mask = lab == v
+        decision = decisions.get(v)
+        if inst is None or decision is None or not decision.split:
+            layers.append(Layer(label=names[v], mask=mask, instance=0))
+            continue
+        for k in np.unique(inst[mask]):
+            if k > 0:
+                layers.append(Layer(label=names[v], mask=mask & (inst == k), instance=int(k) - 1))
+    return layers
 
 
 #: at least this share of the sampled axial slices that show a body must show all of it (air on

@@ -35,6 +35,7 @@ def _view(*layers: Layer) -> View:
 
 def _cfg(**kw: object) -> RegionsConfig:
     kw.setdefault("keep_whole", [])
+    kw.setdefault("split", ["*"])  # the splitting mechanics; the rule is tested in test_structure
     kw.setdefault("min_area_fraction", 0.0)
     return RegionsConfig(**kw)  # type: ignore[arg-type]
 
@@ -65,12 +66,12 @@ def test_two_discs_largest_first() -> None:
         pytest.param(["tum*"], 1, id="glob"),
         pytest.param(["liver", "kidney_*"], 2, id="no-match-splits"),
         pytest.param([], 2, id="empty-list-splits"),
+        pytest.param(None, 2, id="countable-name-splits-by-default"),
     ],
 )
-def test_keep_whole(keep_whole: list[str], n: int) -> None:
-    regions = extract_regions(
-        _view(Layer("tumour", TWO_DISCS)), _cfg(keep_whole=keep_whole), Counter()
-    )
+def test_keep_whole(keep_whole: list[str] | None, n: int) -> None:
+    cfg = RegionsConfig() if keep_whole is None else _cfg(keep_whole=keep_whole, split=[])
+    regions = extract_regions(_view(Layer("tumour", TWO_DISCS)), cfg, Counter())
     assert len(regions) == n
     if n == 1:
         assert regions.xyxy.tolist() == [[6, 6, 42, 32]]
