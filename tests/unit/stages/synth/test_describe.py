@@ -92,3 +92,20 @@ def test_one_location_word_per_description() -> None:
              cand("c", 102, 52, 50, ("grid", "upper left"), ("position", "central"))]
     found = minimal_descriptions(group[0], group, W, H)
     assert all(not ({a.kind for a in d.attrs} >= {"grid", "position"}) for d in found)
+
+
+def test_superlative_holds_against_borderline_matches() -> None:
+    """'the largest oval lesion' is not written when a larger lesion is borderline oval: a reader
+    could count it among the oval ones (issue 9: qualifiers a reader can resolve)."""
+    target = cand("a", 300, 20, 20, ("shape", "oval"))
+    borderline = Candidate(key="b", label="lesion", area=400, cx=80, cy=80,
+                           absolute=frozenset(), possible=frozenset({Attr("shape", "oval")}))
+    round_small = cand("c", 100, 50, 50, ("shape", "round"))
+    group = [target, borderline, round_small]
+    found = minimal_descriptions(target, group, W, H)
+    assert Description((Attr("shape", "oval"),), Attr("size", "max")) not in found
+    for d in found:  # whatever is chosen picks the target out of every reading
+        assert [c.key for c in select(group, d.absolute, d.relative, W, H)] == ["a"]
+    clear = cand("b", 400, 80, 80, ("shape", "round"))  # clearly not oval: now it may be said
+    found = minimal_descriptions(target, [target, clear, round_small], W, H)
+    assert Description((Attr("shape", "oval"),), None) in found
