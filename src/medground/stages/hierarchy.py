@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from medground.geometry.boxes import mask_to_box
 from medground.types import BoolArray, Layer
 
 #: share of a child's pixels that must lie inside its parent (masks drawn apart disagree a little)
@@ -62,7 +63,7 @@ def resolve(layers: list[Layer]) -> Hierarchy:
     for layer in layers:
         union[layer.label] = union[layer.label] | layer.mask if layer.label in union else layer.mask
     area = {k: int(m.sum()) for k, m in union.items()}
-    boxes = {k: _box(m) for k, m in union.items()}
+    boxes = {k: mask_to_box(m) or (0, 0, 0, 0) for k, m in union.items()}
     digest = {k: hashlib.sha1(np.packbits(m).tobytes()).hexdigest() for k, m in union.items()}
     dropped: set[str] = set()
     out = Hierarchy(layers=[])
@@ -97,13 +98,6 @@ def resolve(layers: list[Layer]) -> Hierarchy:
     dropped |= set(out.parents)
     out.layers = [layer for layer in layers if layer.label not in dropped]
     return out
-
-
-def _box(mask: BoolArray) -> tuple[int, int, int, int]:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        return (0, 0, 0, 0)
-    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
+from medground.geometry.boxes import mask_to_box
+
 #: words of findings that come as separate, countable instances
 COUNTABLE: Final = frozenset({
     "lesion", "tumor", "tumour", "nodule", "cyst", "polyp", "metastasis", "met", "mass",
@@ -136,10 +138,11 @@ class Thinness:
 def thinness(mask: NDArray[np.bool_]) -> Thinness:
     """Measure how line-like a 2D mask is, on its bounding box. A disc's skeleton is a point
     (ratio ~0); a band of length l and width w has ratio ~l / w; a tree branches."""
-    found = ndimage.find_objects(mask.astype(np.uint8))
-    if not found or found[0] is None:
+    box = mask_to_box(mask)
+    if box is None:
         return Thinness(0, 0, 0.0)
-    crop = np.pad(mask[found[0]], 1)
+    x1, y1, x2, y2 = box
+    crop = np.pad(mask[y1:y2, x1:x2], 1)
     skeleton = skeletonize(crop)
     length = int(skeleton.sum())
     neighbours = ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8),
