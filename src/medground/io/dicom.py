@@ -24,6 +24,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from medground.errors import CaseError
+from medground.io.guard import HEAD_BYTES, check_size, sniff
 from medground.io.volume import Volume
 
 #: relative tolerance on slice spacing before a series counts as non-uniform
@@ -32,6 +33,8 @@ SPACING_TOLERANCE = 0.01
 DUPLICATE_MM = 1e-3
 #: tolerance on ImageOrientationPatient / PixelSpacing equality between slices
 GEOMETRY_TOLERANCE = 1e-4
+#: file names that say "DICOM": empty or non-DICOM content is then an error, not skipped
+_DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 
 
 @dataclass
@@ -60,10 +63,18 @@ def _read_header(path: Path) -> Any | None:
     """Header of an image DICOM file, or None when the file is not an image DICOM."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(132)
+            head = fh.read(HEAD_BYTES)
     except OSError as exc:
         raise CaseError(path, f"cannot read file ({exc.strerror})", code="UNREADABLE_FILE") from exc
-    has_magic = head[128:132] == b"DICM"
+    named = path.suffix.lower() in _DICOM_SUFFIXES
+    if not head and (named or not path.suffix):  # IM0001, 1.dcm: a slice that was not copied
+        raise CaseError(path, "file is empty (0 bytes): an interrupted copy or download?",
+                        code="EMPTY_FILE")
+    found = sniff(head)
+    if named and found not in (None, "DICOM"):
+        raise CaseError(path, f"content is {found}, not DICOM as the file name says",
+                        code="WRONG_FORMAT")
+    has_magic = found == "DICOM"
     try:
         ds = pydicom.dcmread(str(path), stop_before_pixels=True, force=not has_magic)
         is_image = "Rows" in ds and "Columns" in ds
@@ -204,7 +215,7 @@ def load_dicom_series(folder: str | Path) -> DicomSeries:
     if not root.is_dir():
         raise CaseError(root, "DICOM series folder not found", code="FILE_NOT_FOUND")
     slices: list[_Slice] = []
-    for path in sorted(p for p in root.iterdir() if p.is_file()):
+    for path in sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")):
         header = _read_header(path)
         if header is not None:
             slices.append(_Slice(path=path, header=header))
@@ -268,6 +279,7 @@ def load_dicom_series(folder: str | Path) -> DicomSeries:
         raise CaseError(root, "DICOM geometry gives a singular affine", code="BAD_AFFINE")
 
     rows, cols = int(first.header.Rows), int(first.header.Columns)
+    check_size(root, (cols, rows, len(slices)), np.dtype(np.float32).itemsize)
     data = np.empty((cols, rows, len(slices)), dtype=np.float32)
     for k, s in enumerate(slices):
         data[:, :, k] = _slice_values(s)

@@ -7,12 +7,14 @@ returned :class:`Volume` has voxel axes (i=x, j=y, k=z) and a RAS+ affine (nibab
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from medground.errors import CaseError
+from medground.io.guard import check_file, check_inside, check_size
 from medground.io.volume import Volume
 
 MISSING_ITK_MESSAGE = (
@@ -21,26 +23,37 @@ MISSING_ITK_MESSAGE = (
 )
 
 
-def load_itk(path: str | Path) -> Volume:
-    """Read a 2D or 3D single-component image with SimpleITK; 2D images become (x, y, 1)."""
+def load_itk(path: str | Path, root: Path | None = None) -> Volume:
+    """Read a 2D or 3D single-component image with SimpleITK; 2D images become (x, y, 1).
+    The header is read first: its declared size is checked before any data is; an MHD's data
+    file must lie inside ``root`` (default: the header's folder)."""
     p = Path(path)
     try:
         import SimpleITK as sitk
     except ImportError as exc:
         raise CaseError(p, MISSING_ITK_MESSAGE, code="MISSING_EXTRA") from exc
-    if not p.is_file():
-        raise CaseError(p, "file not found", code="FILE_NOT_FOUND")
+    check_file(p, "itk" if p.suffix.lower() in (".mha", ".mhd") else None)
+    if p.suffix.lower() == ".mhd":
+        _check_data_file(p, root)
+    reader: Any = sitk.ImageFileReader()  # type: ignore[no-untyped-call]
+    reader.SetFileName(str(p))
     try:
-        image: Any = sitk.ReadImage(str(p))  # SimpleITK's stubs are incomplete
-        array = np.asarray(sitk.GetArrayFromImage(image))
+        reader.ReadImageInformation()
     except Exception as exc:  # SimpleITK raises RuntimeError with a long ITK trace
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        detail = lines[-1][:300] if lines else ""  # the last line names the actual problem
+        raise CaseError(p, f"cannot read image header with SimpleITK ({_last_line(exc)})",
+                        code="UNREADABLE_FILE") from exc
+    check_size(p, [*reader.GetSize(), int(reader.GetNumberOfComponents())])
+    if p.suffix.lower() == ".mha":
+        pixel: Any = sitk.Image([1] * int(reader.GetDimension()), reader.GetPixelID())  # type: ignore[no-untyped-call]
+        itemsize = int(pixel.GetSizeOfPixelComponent()) * int(reader.GetNumberOfComponents())
+        _check_local_length(p, math.prod(int(n) for n in reader.GetSize()) * itemsize)
+    try:
+        image: Any = reader.Execute()
+        array = np.asarray(sitk.GetArrayFromImage(image))
+    except Exception as exc:
         raise CaseError(
-            p,
-            f"cannot read image with SimpleITK ({type(exc).__name__}: {detail})",
-            code="UNREADABLE_FILE",
-        ) from exc
+            p, f"truncated or corrupt image data: SimpleITK read the header, not the data "
+            f"({_last_line(exc)})", code="CORRUPT_FILE") from exc
 
     ndim = int(image.GetDimension())
     components = int(image.GetNumberOfComponentsPerPixel())
@@ -76,3 +89,40 @@ def load_itk(path: str | Path) -> Volume:
     if not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
         raise CaseError(p, "image geometry gives a singular affine", code="BAD_AFFINE")
     return Volume(data=np.ascontiguousarray(data), affine=affine, path=str(p))
+
+
+def _last_line(exc: BaseException) -> str:
+    """The exception type and the last line of its message (which names ITK's actual problem)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[-1][:300] if lines else ''}"
+
+
+def _check_local_length(p: Path, need: int) -> None:
+    """CORRUPT_FILE when an MHA's uncompressed data after its header is shorter than ``need``."""
+    with p.open("rb") as fh:
+        head = fh.read(65536)
+    end = head.find(b"ElementDataFile")
+    if end < 0 or b"CompressedData = True" in head[:end]:
+        return
+    line_end = head.find(b"\n", end)
+    if line_end < 0 or head[end:line_end].split(b"=")[-1].strip().upper() != b"LOCAL":
+        return
+    have = p.stat().st_size - (line_end + 1)
+    if have < need:
+        raise CaseError(p, f"truncated MHA: the header declares {need} bytes of data, the file "
+                        f"holds {have}", code="CORRUPT_FILE")
+
+
+def _check_data_file(p: Path, root: Path | None) -> None:
+    """An MHD header's ``ElementDataFile`` must lie inside ``root`` (or the header's folder)."""
+    try:
+        text = p.read_bytes()[:65536].decode("latin-1")
+    except OSError as exc:
+        raise CaseError(p, f"cannot read file ({exc.strerror})", code="UNREADABLE_FILE") from exc
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        name = value.strip()
+        if key.strip() == "ElementDataFile" and name and name.upper() not in ("LOCAL", "LIST") \
+                and "%" not in name:
+            target = Path(name) if Path(name).is_absolute() else p.parent / name
+            check_inside(target, root if root is not None else p.parent, shown=p)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -10,18 +11,20 @@ import nibabel as nib
 import numpy as np
 
 from medground.errors import CaseError
+from medground.io.guard import check_file, check_size
 from medground.io.volume import Volume
 
 
 def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
     """Read a NIfTI volume. 4D images need ``channel`` (MSD multi-modal data)."""
     p = Path(path)
-    if not p.is_file():
-        raise CaseError(p, "file not found", code="FILE_NOT_FOUND")
+    compressed = p.name.lower().endswith(".gz")
+    check_file(p, "nifti.gz" if compressed else "nifti")
     try:
         img = nib.load(str(p))
         if not isinstance(img, nib.spatialimages.SpatialImage):
             raise CaseError(p, f"not a spatial image ({type(img).__name__})", code="UNREADABLE_FILE")
+        _check_declared(p, img, compressed)
         data = np.asanyarray(img.dataobj)
         affine = np.asarray(img.affine, dtype=np.float64)
         oriented = has_orientation(img.header)
@@ -50,6 +53,27 @@ def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
     if not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
         raise CaseError(p, "affine is singular or not finite", code="BAD_AFFINE")
     return Volume(data=data, affine=affine, path=str(p), oriented=oriented)
+
+
+def _check_declared(p: Path, img: nib.spatialimages.SpatialImage, compressed: bool) -> None:
+    """Refuse an absurd declared size, and an uncompressed file shorter than its header says,
+    before any data is read."""
+    stored = np.dtype(img.get_data_dtype()).itemsize
+    proxy = img.dataobj
+    scaled = getattr(proxy, "slope", 1.0) != 1.0 or getattr(proxy, "inter", 0.0) != 0.0
+    check_size(p, img.shape, 8 if scaled else stored)
+    offset = getattr(proxy, "offset", None)  # the header's vox_offset, as nibabel reads it
+    if compressed or offset is None:
+        return
+    need = int(offset) + math.prod(int(n) for n in img.shape) * stored
+    have = p.stat().st_size
+    if have < need:
+        raise CaseError(
+            p,
+            f"truncated NIfTI: the header declares {' x '.join(map(str, img.shape))} voxels of "
+            f"{img.get_data_dtype()} ({need} bytes with the header), the file holds {have}",
+            code="CORRUPT_FILE",
+        )
 
 
 def has_orientation(header: object) -> bool:

@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medground.errors import CaseError
+from medground.io.guard import check_file, check_inside, check_size
 from medground.io.volume import Volume
 
 # signs taking each named frame's coordinates to RAS
@@ -63,6 +64,8 @@ _UNORIENTED = {"scanner-xyz", "3d-right-handed", "3d-left-handed"}
 _TIME = {"rast", "last", "lpst"}
 # `kinds` entries of a domain (sampled) axis; "time" is a domain kind but not a spatial one
 _DOMAIN_KINDS = {"domain", "space", "???", "none"}
+#: NRRD type name -> numpy type string (pynrrd's table; empty if a release renames it)
+_TYPES: dict[str, str] = dict(getattr(nrrd.reader, "_TYPEMAP_NRRD2NUMPY", {}))
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,11 @@ class _Layout:
     oriented: bool
 
 
-def load_nrrd(path: str | Path, channel: int | None = None) -> Volume:
-    """Read a 2D or 3D scalar NRRD (attached or detached header); 2D images become (x, y, 1)."""
+def load_nrrd(path: str | Path, channel: int | None = None, root: Path | None = None) -> Volume:
+    """Read a 2D or 3D scalar NRRD (attached or detached header); 2D images become (x, y, 1).
+    A detached data file must lie inside ``root`` (default: the header's folder)."""
     p = Path(path)
-    if not p.is_file():
-        raise CaseError(p, "file not found", code="FILE_NOT_FOUND")
+    check_file(p, "nrrd")
     with open(p, "rb") as fh:
         try:
             header: dict[str, Any] = dict(nrrd.read_header(fh))
@@ -86,6 +89,7 @@ def load_nrrd(path: str | Path, channel: int | None = None) -> Volume:
                 p, f"cannot read NRRD header ({type(exc).__name__}: {exc})", code="UNREADABLE_FILE"
             ) from exc
         layout = _layout(p, header)
+        _check_declared(p, header, root)
         data = _read_data(p, header, fh)
     if layout.extra is not None:
         n = data.shape[layout.extra]
@@ -112,6 +116,17 @@ def load_nrrd(path: str | Path, channel: int | None = None) -> Volume:
     if not data.dtype.isnative:
         data = data.astype(data.dtype.newbyteorder("="))
     return Volume(data=data, affine=layout.affine, path=str(p), oriented=layout.oriented)
+
+
+def _check_declared(p: Path, header: Mapping[str, Any], root: Path | None) -> None:
+    """Refuse an absurd declared size, and a detached data file outside ``root``, before
+    reading the data."""
+    typename = _TYPES.get(str(header.get("type", "")))
+    check_size(p, header["sizes"], np.dtype(typename).itemsize if typename else None)
+    data_file = header.get("data file", header.get("datafile"))
+    if isinstance(data_file, str) and not data_file.startswith("LIST") and "%" not in data_file:
+        target = Path(data_file) if Path(data_file).is_absolute() else p.parent / data_file
+        check_inside(target, root if root is not None else p.parent, shown=p)
 
 
 def _read_data(p: Path, header: Mapping[str, Any], fh: Any) -> NDArray[np.generic]:

@@ -60,9 +60,9 @@ def check_same_grid(image: Volume, label: Volume) -> None:
 
 
 def as_label_array(data: NDArray[np.generic], path: str) -> NDArray[np.int64]:
-    """Integer label map from any numeric array; non-integer values are an error."""
+    """Integer label map from any numeric array; non-integer or negative values are an error."""
     if np.issubdtype(data.dtype, np.integer) or data.dtype == np.bool_:
-        return np.asarray(data, dtype=np.int64)
+        return _not_negative(np.asarray(data, dtype=np.int64), path)
     if not np.issubdtype(data.dtype, np.floating):
         raise CaseError(path, f"label map has non-numeric dtype {data.dtype}", code="BAD_LABEL_MAP")
     finite = np.isfinite(data)
@@ -78,5 +78,18 @@ def as_label_array(data: NDArray[np.generic], path: str) -> NDArray[np.int64]:
             "expected integer label ids",
             code="BAD_LABEL_MAP",
         )
-    out: NDArray[np.int64] = rounded.astype(np.int64)
-    return out
+    return _not_negative(rounded.astype(np.int64), path)
+
+
+def _not_negative(ids: NDArray[np.int64], path: str) -> NDArray[np.int64]:
+    """Label ids are 0 (background) or positive; a negative one is an error of the file."""
+    negative = ids < 0
+    if negative.any():
+        example = int(ids[negative].flat[0])
+        raise CaseError(
+            path,
+            f"label map has negative label values (e.g. {example} in {int(negative.sum())} "
+            "voxels); expected 0 for background and positive label ids",
+            code="BAD_LABEL_MAP",
+        )
+    return ids

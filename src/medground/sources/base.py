@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,12 @@ from numpy.typing import NDArray
 
 from medground.config import BuildConfig
 from medground.errors import CaseError
+from medground.io.guard import check_inside
 from medground.io.volume import Volume
 from medground.types import CaseInfo, Layer
+
+#: CaseRef option marking files the config lists itself (``pairs``), not found in the data
+EXPLICIT = "explicit"
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,24 @@ class Source(ABC):
     def redact(self, ref: CaseRef, text: str) -> str:
         """``text`` (an error message) without what must never reach an output."""
         return text
+
+    def check_inside_root(self, ref: CaseRef) -> None:
+        """OUTSIDE_ROOT unless every file of ``ref`` (symbolic links and ``..`` resolved) lies
+        inside the source root: a data set's own files (a link to ``~/.ssh``, a
+        ``dataset.json`` entry ``../../x``) must not make a build read, or publish, others.
+        A path the config itself gives outside the root (``pairs``) is the user's choice."""
+        for _, path in ref.files:
+            if not self.outside_by_config(ref, path):
+                check_inside(path, self.root)
+
+    def outside_by_config(self, ref: CaseRef, path: str | Path) -> bool:
+        """Whether ``path`` is one the config's ``pairs`` wrote outside the root (as written,
+        before any link is followed): such a path is read where the user pointed."""
+        if ref.option(EXPLICIT) != "1":
+            return False
+        base = os.path.normpath(os.path.abspath(self.root))
+        here = os.path.normpath(os.path.abspath(path))
+        return os.path.commonpath([base, here]) != base
 
 
 def relative(path: str | Path, root: Path) -> str:

@@ -9,11 +9,21 @@ A configured case name that contains a header identifier is replaced by the pseu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from medground import modality as vocabulary
 from medground.config import BuildConfig, DicomSource
 from medground.errors import CaseError
 from medground.io.dicom import load_dicom_series
-from medground.sources.base import CaseRef, Source, VolumeCase, load_label_names, relative
+from medground.io.guard import check_inside
+from medground.sources.base import (
+    EXPLICIT,
+    CaseRef,
+    Source,
+    VolumeCase,
+    load_label_names,
+    relative,
+)
 from medground.sources.volumes import load_volume, make_volume_case
 
 
@@ -28,17 +38,27 @@ class DicomSeriesSource(Source):
             refs.append(CaseRef(
                 case_id=p.case or self.pseudonym(p.series, prefix="series"),
                 files=(("series", str(self.root / p.series)), ("label", str(self.root / p.label))),
-                extra=(("label_names_key", p.label_names_key),) if p.label_names_key else (),
+                extra=((EXPLICIT, "1"), *((("label_names_key", p.label_names_key),)
+                                          if p.label_names_key else ())),
             ))
         return refs
 
     def load(self, ref: CaseRef) -> VolumeCase:
         try:
-            series = load_dicom_series(ref.file("series"))
+            folder = Path(ref.file("series"))
+            # a folder the config names outside the root: its slices stay inside it
+            base = folder if self.outside_by_config(ref, folder) else self.root
+            check_inside(folder, base)
+            for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+                check_inside(path, base)  # a slice linked in from elsewhere
+            series = load_dicom_series(folder)
         except CaseError as exc:
             raise self._scrubbed(exc, ref, "series") from None
         try:
-            label = load_volume(ref.file("label"))
+            outside = self.outside_by_config(ref, ref.file("label"))
+            if not outside:
+                check_inside(ref.file("label"), self.root)
+            label = load_volume(ref.file("label"), root=None if outside else self.root)
             key = ref.option("label_names_key") or self.src.label_names_key
             names = load_label_names(self.src.label_names, self.root, key)
             patient_key = series.patient_key or ref.case_id

@@ -11,10 +11,12 @@ from numpy.typing import NDArray
 from medground import modality as vocabulary
 from medground.config import BuildConfig, Folder2DSource
 from medground.errors import CaseError
+from medground.io.guard import check_finite
 from medground.io.raster import load_image, load_mask
 from medground.io.volume import as_label_array
 from medground.labels import from_file_name
 from medground.sources.base import (
+    EXPLICIT,
     CaseRef,
     ImageCase,
     Source,
@@ -57,6 +59,7 @@ class Folder2D(Source):
                 CaseRef(
                     case_id=p.case or _stem(Path(p.image)),
                     files=(("image", str(self.root / p.image)), ("mask", str(self.root / p.mask))),
+                    extra=((EXPLICIT, "1"),),
                 )
                 for p in self.src.pairs
             ]
@@ -79,9 +82,11 @@ class Folder2D(Source):
         return refs
 
     def load(self, ref: CaseRef) -> ImageCase:
+        self.check_inside_root(ref)
         image_path = ref.file("image")
         modality = self._modality(ref)
         image = load_image(image_path)
+        check_finite(image, image_path)
         info = CaseInfo(
             case_id=ref.case_id,
             source=self.name,
@@ -161,12 +166,16 @@ class Folder2D(Source):
             instance = int(m.group("instance")) if "instance" in m.groupdict() else 0
             return [Layer(label=label, mask=_binarize(mask, self.src.threshold), instance=instance)]
         ids = as_label_array(mask, str(path))
+        values = [int(v) for v in np.unique(ids) if v != 0]
+        cap = self.cfg.regions.max_instances
+        if len(values) > cap:  # each value becomes a full-size mask: refuse before making them
+            what, code = (("instance ids", "TOO_MANY_INSTANCES") if mode == "instance_map" else
+                          ("label ids", "TOO_MANY_LABELS"))
+            raise CaseError(path, f"mask holds {len(values)} {what} and regions.max_instances is "
+                            f"{cap}; each is a full-size mask, so the case is refused (raise "
+                            "regions.max_instances if the ids are right)", code=code)
         if mode == "instance_map":
-            return [
-                Layer(label=str(self.src.label), mask=ids == v, instance=int(v))
-                for v in np.unique(ids)
-                if v != 0
-            ]
+            return [Layer(label=str(self.src.label), mask=ids == v, instance=v) for v in values]
         return label_map_layers(ids, self.names, str(path), issues)
 
 

@@ -16,10 +16,12 @@ import numpy as np
 from medground import modality as vocabulary
 from medground.config import BuildConfig, VolumePair, VolumeSource
 from medground.errors import CaseError
+from medground.io.guard import check_finite
 from medground.io.nifti import load_nifti
 from medground.io.nrrd import load_nrrd
 from medground.io.volume import Volume, as_label_array, check_same_grid
 from medground.sources.base import (
+    EXPLICIT,
     CaseRef,
     Source,
     VolumeCase,
@@ -44,17 +46,18 @@ def volume_stem(path: str | Path) -> str:
     return Path(path).stem
 
 
-def load_volume(path: str | Path, channel: int | None = None) -> Volume:
+def load_volume(path: str | Path, channel: int | None = None, root: Path | None = None) -> Volume:
     """Read any supported volume by its extension: NIfTI and NRRD with the core install,
-    anything else (MHA / MHD, ...) through SimpleITK (``medground[itk]``)."""
+    anything else (MHA / MHD, ...) through SimpleITK (``medground[itk]``). The data file a
+    detached header (.nhdr, .mhd) names must lie inside ``root`` (default: the header's)."""
     name = str(path).lower()
     if name.endswith(_NIFTI):
         return load_nifti(path, channel=channel)
     if name.endswith(_NRRD):
-        return load_nrrd(path, channel=channel)
+        return load_nrrd(path, channel=channel, root=root)
     from medground.io.itk import load_itk
 
-    return load_itk(path)
+    return load_itk(path, root=root)
 
 
 class VolumePairs(Source):
@@ -78,7 +81,7 @@ class VolumePairs(Source):
                 CaseRef(
                     case_id=p.case or volume_stem(p.image),
                     files=(("image", str(self.root / p.image)), ("label", str(self.root / p.label))),
-                    extra=(("pair", str(i)),),
+                    extra=(("pair", str(i)), (EXPLICIT, "1")),
                 )
                 for i, p in enumerate(src.pairs)
             ]
@@ -153,9 +156,15 @@ class VolumePairs(Source):
                     "words or priors); set `modality` in the config", code="UNKNOWN_MODALITY")
         return vocabulary.UNKNOWN, None
 
+    def _base(self, ref: CaseRef, role: str) -> Path | None:
+        """Where a detached header's data file must lie: the root, or for a file the config
+        names outside it, the header's own folder."""
+        return None if self.outside_by_config(ref, ref.file(role)) else self.root
+
     def load(self, ref: CaseRef) -> VolumeCase:
-        image = load_volume(ref.file("image"), channel=self.src.channel)
-        label = load_volume(ref.file("label"))
+        self.check_inside_root(ref)
+        image = load_volume(ref.file("image"), channel=self.src.channel, root=self._base(ref, "image"))
+        label = load_volume(ref.file("label"), root=self._base(ref, "label"))
         names = self.label_names(ref)
         modality, issue = self.modality(ref)
         case = make_volume_case(self, ref, image, label, names, modality, ref.case_id)
@@ -175,11 +184,18 @@ def make_volume_case(
     """Canonicalise image and label, check they share a grid, name the labels."""
     root = source.root
     original = image.axcodes
+    check_finite(image.data, image.path)
     ids = as_label_array(label.data, label.path)
     image_c = image.canonical()
     label_c = Volume(data=ids, affine=label.affine, path=label.path).canonical()
     check_same_grid(image_c, label_c)
     present = [int(v) for v in np.unique(label_c.data) if v != 0]
+    used = [v for v in present if names is None or v in names]
+    cap = source.cfg.regions.max_instances
+    if len(used) > cap:  # each id becomes a layer of every view: refuse before making them
+        raise CaseError(label.path, f"label map holds {len(used)} label ids and "
+                        f"regions.max_instances is {cap}; the case is refused (raise "
+                        "regions.max_instances if the ids are right)", code="TOO_MANY_LABELS")
     issues = []
     if names is None:
         names = {v: f"label_{v}" for v in present}

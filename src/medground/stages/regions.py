@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import ndimage
 
 from medground.config import RegionsConfig
+from medground.errors import CaseError
 from medground.geometry.boxes import mask_to_box
-from medground.geometry.components import min_component_area, remove_specks, split_components
+from medground.geometry.components import min_component_area, remove_specks
 from medground.stages.structure import SplitDecision, decide_split
 from medground.types import BoolArray, View
 
@@ -107,6 +109,7 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
     rows: list[tuple[str, int, BoolArray]] = []
     seen: set[str] = set()
     next_instance: Counter[str] = Counter()
+    per_label: Counter[str] = Counter()
     decisions = split_decisions(view, cfg)
     if view.plane == "image":  # a volume's labels are decided once per case (stages/views.py)
         for label in sorted(decisions):
@@ -114,14 +117,14 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
     for layer in view.layers:
         if not label_selected(layer.label, cfg):
             continue
+        # each component below the area floor counts once, as a speck: a layer made only of
+        # specks is those specks, not also a "too small" layer
         cleaned, dropped = remove_specks(layer.mask, min_area, cfg.connectivity)
         counts["regions_dropped/speck"] += dropped
         if not cleaned.any():
-            if layer.mask.any():
-                counts["regions_dropped/too_small"] += 1
             continue
         if layer.instance is None and decisions[layer.label].split:
-            parts = split_components(cleaned, cfg.connectivity)
+            parts = split_capped(cleaned, cfg.connectivity, cfg.max_instances, layer.label, view)
         else:
             parts = [cleaned]
         for part in parts:
@@ -140,6 +143,9 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
                 instance = next_instance[layer.label]
                 next_instance[layer.label] += 1
             rows.append((layer.label, instance, part))
+            per_label[layer.label] += 1
+            if per_label[layer.label] > cfg.max_instances:
+                raise too_many(layer.label, view, f"more than {cfg.max_instances}", cfg.max_instances)
     if not rows:
         return Regions.empty()
     boxes, areas, centroids = [], [], []
@@ -159,3 +165,44 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
         centroid=np.array(centroids, dtype=np.float64),
         masks=[r[2] for r in rows],
     )
+
+
+_STRUCTURE = {4: ndimage.generate_binary_structure(2, 1), 8: ndimage.generate_binary_structure(2, 2)}
+
+
+def too_many(label: str, view: View, count: str, cap: int) -> CaseError:
+    """The error of a view with more than ``cap`` instances of ``label``."""
+    return CaseError(
+        None,
+        f"{view.name}: label {label!r} has {count} instances and regions.max_instances is "
+        f"{cap}; each instance is a full-size mask, so the case is refused. Raise "
+        "regions.max_instances, or list the label in regions.keep_whole to keep it as one target",
+        code="TOO_MANY_INSTANCES",
+    )
+
+
+def split_capped(mask: BoolArray, connectivity: int, cap: int, label: str,
+                 view: View) -> list[BoolArray]:
+    """The connected components of ``mask``, largest first (ties: the first in raster order),
+    as :func:`medground.geometry.components.split_components` orders them, from one labelled
+    array; more than ``cap`` is a TOO_MANY_INSTANCES error raised before any mask is made."""
+    labelled, n = ndimage.label(mask, structure=_STRUCTURE[connectivity])
+    if n > cap:
+        raise too_many(label, view, str(n), cap)
+    if n == 0:
+        return []
+    flat = labelled.ravel()
+    sizes = np.bincount(flat, minlength=n + 1)[1:]
+    first = np.full(n, flat.size, dtype=np.int64)
+    nz = np.flatnonzero(flat)
+    np.minimum.at(first, flat[nz] - 1, nz)
+    order = np.lexsort((first, -sizes))  # size descending, then first pixel
+    boxes = ndimage.find_objects(labelled)
+    parts = []
+    for i in order:
+        part = np.zeros(mask.shape, dtype=bool)
+        box = boxes[i]
+        assert box is not None  # every label 1..n is present
+        part[box] = labelled[box] == i + 1
+        parts.append(part)
+    return parts

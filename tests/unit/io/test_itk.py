@@ -97,7 +97,7 @@ def test_truncated_nrrd(sitk: ModuleType, tmp_path: Path) -> None:
     path.write_bytes(data[: len(data) - 20])
     with pytest.raises(CaseError) as info:
         load_itk(path)
-    assert info.value.code == "UNREADABLE_FILE" and "cut.nrrd" in str(info.value)
+    assert info.value.code == "CORRUPT_FILE" and "cut.nrrd" in str(info.value)
 
 
 def test_garbage_file(sitk: ModuleType, tmp_path: Path) -> None:

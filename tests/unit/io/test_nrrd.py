@@ -343,13 +343,15 @@ def test_missing_file(tmp_path: Path) -> None:
     assert info.value.code == "FILE_NOT_FOUND" and "absent.nrrd" in str(info.value)
 
 
-@pytest.mark.parametrize("content", [b"", b"not an nrrd at all\n", b"NRRD0004\nsizes 3 4\n\n"])
-def test_garbage_file(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize(("content", "code"), [
+    (b"", "EMPTY_FILE"), (b"not an nrrd at all\n", "UNREADABLE_FILE"),
+    (b"NRRD0004\nsizes 3 4\n\n", "UNREADABLE_FILE"), (b"\x89PNG\r\n\x1a\n...", "WRONG_FORMAT")])
+def test_garbage_file(tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "junk.nrrd"
     path.write_bytes(content)
     with pytest.raises(CaseError) as info:
         load_nrrd(path)
-    assert info.value.code == "UNREADABLE_FILE" and "junk.nrrd" in str(info.value)
+    assert info.value.code == code and "junk.nrrd" in str(info.value)
 
 
 @pytest.mark.parametrize("encoding", ["raw", "gzip"])

@@ -205,13 +205,14 @@ def test_truncated_file(
     assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize("content", [b"", b"not an image at all"])
-def test_garbage_file(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize(("content", "code"), [(b"", "EMPTY_FILE"),
+                                               (b"not an image at all", "UNREADABLE_FILE")])
+def test_garbage_file(tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "garbage.png"
     path.write_bytes(content)
     with pytest.raises(CaseError, match=r"garbage\.png") as info:
         load_image(path)
-    assert info.value.code == "UNREADABLE_FILE"
+    assert info.value.code == code
 
 
 @pytest.mark.parametrize("loader", [load_image, load_mask])

@@ -16,7 +16,6 @@ LABEL_PATH = "labelsTr/case_001.nii.gz"
     [
         pytest.param(np.array([[0, 1], [2, 3]], dtype=np.uint8), [[0, 1], [2, 3]], id="uint8"),
         pytest.param(np.array([[0, 70000]], dtype=np.int32), [[0, 70000]], id="int32"),
-        pytest.param(np.array([[-1, 5]], dtype=np.int16), [[-1, 5]], id="negative-int"),
         pytest.param(np.array([[True, False]]), [[1, 0]], id="bool"),
         pytest.param(np.array([[0.0, 1.0], [2.0, 104.0]]), [[0, 1], [2, 104]], id="float-ints"),
         pytest.param(np.array([[0.0, 3.0]], dtype=np.float32), [[0, 3]], id="float32-ints"),
@@ -38,6 +37,8 @@ def test_as_label_array_ok(data: np.ndarray, expected: object) -> None:
         pytest.param(np.array([[0.0, 0.5]]), "non-integer", id="half"),
         pytest.param(np.array([[1.0, 2.01, 3.3]]), "non-integer", id="several"),
         pytest.param(np.array([[0.0, np.nan]]), "NaN", id="nan"),
+        pytest.param(np.array([[-1, 5]], dtype=np.int16), "negative", id="negative-int"),
+        pytest.param(np.array([[-1.0, 5.0]]), "negative", id="negative-float"),
         pytest.param(np.array([[np.inf, 1.0]]), "infinite", id="inf"),
         pytest.param(np.array([[-np.inf]], dtype=np.float32), "infinite", id="neg-inf-f32"),
         pytest.param(np.array([["a", "b"]]), "non-numeric", id="strings"),

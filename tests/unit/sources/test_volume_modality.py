@@ -84,7 +84,7 @@ def test_dicom_modality_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tag
     monkeypatch.setattr(dicom_source, "load_dicom_series", lambda path: DicomSeries(
         volume=image, modality=tag, patient_key="ID|Name", n_files=4))
     monkeypatch.setattr(dicom_source, "load_volume",
-                        lambda path: Volume(label, grid, str(tmp_path / "l.nii.gz")))
+                        lambda path, **_: Volume(label, grid, str(tmp_path / "l.nii.gz")))
     cfg = parse_config({"source": {"type": "dicom", "root": str(tmp_path), "modality": configured,
                                    "label_names": {1: "lesion"},
                                    "pairs": [{"series": "s", "label": "l.nii.gz", "case": "c1"}]}},

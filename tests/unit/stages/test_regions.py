@@ -95,8 +95,14 @@ def test_instance_layer_not_split() -> None:
         pytest.param(
             [Layer("tumour", SPECK)],
             0,
-            {"regions_dropped/speck": 1, "regions_dropped/too_small": 1},
+            {"regions_dropped/speck": 1},  # counted once (was also regions_dropped/too_small)
             id="only-speck",
+        ),
+        pytest.param(
+            [Layer("tumour", SPECK | np.roll(SPECK, (10, 10), axis=(0, 1)))],
+            0,
+            {"regions_dropped/speck": 2},
+            id="only-two-specks",
         ),
         pytest.param(
             [Layer("tumour", np.zeros((H, W), bool))],
