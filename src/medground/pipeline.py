@@ -1,16 +1,28 @@
 """One case through every stage: load, views, regions, synthesis, checks, files.
 
 Runs inside a worker; the executor decides which cases run where and merges the results.
+Everything a case does runs under one guard (``Pipeline.run_case``): an exception ends that
+case as one fatal error record, with nothing else of it kept, and the next case goes on.
+Cases of a worker may run in threads on one Pipeline: its stages keep no per-case state on
+shared objects (the views being checked are per case, in a context variable).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
 import traceback
 from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import medground
 from medground.config import BuildConfig
 from medground.errors import CaseError
 from medground.llm import session
@@ -66,16 +78,64 @@ class CaseResult:
         }
 
 
+#: the labelled regions of the views the current case thread is checking, by image path
+_CASE_VIEWS: ContextVar[dict[str, ViewRecord] | None] = ContextVar("medground_case_views",
+                                                                   default=None)
+
+
+class CaseViews(Mapping[str, ViewRecord]):
+    """What the checks see as ``views``: those of the case the calling thread runs, so that
+    cases in threads never see (or change) each other's."""
+
+    def __getitem__(self, key: str) -> ViewRecord:
+        views = _CASE_VIEWS.get()
+        if views is None:
+            raise KeyError(key)
+        return views[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict(_CASE_VIEWS.get() or {}))
+
+    def __len__(self) -> int:
+        return len(_CASE_VIEWS.get() or {})
+
+
+_PACKAGE = Path(medground.__file__).resolve().parent
+
+
+def where(exc: BaseException) -> str:
+    """``medground/<module>.py:<line>`` of the innermost medground frame ``exc`` passed."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(_PACKAGE):
+            return f"medground/{path.relative_to(_PACKAGE).as_posix()}:{frame.lineno}"
+    return "?"
+
+
+def discard(folder: Path, trash: Path) -> None:
+    """Remove ``folder`` so that it vanishes in one step: renamed into ``trash``, then deleted
+    (a crash in between leaves the rest in ``trash``, never a half-deleted ``folder``)."""
+    if not folder.exists():
+        return
+    trash.mkdir(parents=True, exist_ok=True)
+    gone = Path(tempfile.mkdtemp(dir=trash, prefix=f"{folder.name[:40]}."))
+    os.replace(folder, gone / folder.name)
+    shutil.rmtree(gone, ignore_errors=True)
+
+
 @dataclass
 class Pipeline:
-    """The configured stages, built once per worker."""
+    """The configured stages, built once per worker; ``run_case`` may be called from several
+    threads at once."""
 
     cfg: BuildConfig
     source: Source
     synthesizer: Synthesizer
     checks: list[Check]
-    #: the labelled regions of the views being checked, by image path (shared with the checks)
-    views: dict[str, ViewRecord] = field(default_factory=dict)
+    #: the labelled regions of the views being checked, as each case thread sees them
+    views: Mapping[str, ViewRecord] = field(default_factory=CaseViews)
+    _bound: Path | None = field(default=None, init=False, repr=False)
+    _bind_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def build(cls, cfg: BuildConfig) -> Pipeline:
@@ -89,9 +149,14 @@ class Pipeline:
                    checks=make_checks(cfg.verify.stages, cfg.vlm))
 
     def bind(self, out: Path) -> None:
-        self.synthesizer.bind(out)
-        for check in self.checks:
-            check.bind(out, self.views)
+        """Give the stages the output folder, once (cases in threads call this together)."""
+        with self._bind_lock:
+            if self._bound == out:
+                return
+            self.synthesizer.bind(out)
+            for check in self.checks:
+                check.bind(out, self.views)
+            self._bound = out
 
     def setup(self) -> None:
         self.synthesizer.setup()
@@ -105,41 +170,61 @@ class Pipeline:
         session.close_all()
 
     def run_case(self, ref: CaseRef, out: Path) -> CaseResult:
+        """Everything one case does, under one guard. Any exception ends the case as one
+        fatal error record (a CaseError's code, else ``INTERNAL_ERROR`` with the exception's
+        type, message and the medground line it came from), status "failed": its samples,
+        rejects, views and other records are dropped and its image folder removed, so that
+        nothing half-done of it reaches the dataset. Only its VLM usage is kept (it was
+        spent). The case's image folder is also cleared before it starts: what a killed run
+        of the case left there (it has no shard, so it runs again) never mixes in."""
         result = CaseResult(case=ref.case_id, status="empty")
-        counts = result.counts
-        src = self.source
-
-        def record(case: str, file: str, code: str, message: str, fatal: bool) -> None:
-            result.errors.append({"case": case, "file": src.display_file(ref, file),
-                                  "code": code, "message": src.redact(ref, message),
-                                  "fatal": fatal})
-
+        folder = out / "images" / safe_name(ref.case_id)
+        trash = out / ".medground" / "trash"
+        token = _CASE_VIEWS.set({})
         try:
-            case = src.load(ref)
-        except CaseError as exc:
-            result.status = "failed"
-            record(ref.case_id, exc.file or ref.files[0][1], exc.code, exc.message, fatal=True)
-            counts["cases_failed"] += 1
-            return result
-        except Exception as exc:  # a bug or an unforeseen file problem: record, go on
-            result.status = "failed"
-            last = traceback.extract_tb(exc.__traceback__)[-1]
-            record(ref.case_id, ref.files[0][1], "INTERNAL_ERROR",
-                   f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
-                   fatal=True)
-            counts["cases_failed"] += 1
-            return result
-        for issue in case.issues:
-            record(case.info.case_id, issue.file or ref.files[0][1], issue.code, issue.message,
-                   fatal=False)
-        folder = safe_name(case.info.case_id)
-        self.bind(out)
-        with metered() as usage:
-            self._run_views(case, folder, out, result)
-        counts.update({f"vlm/{k}": v for k, v in sorted(usage.items()) if v})
-        result.status = "ok" if (result.samples or result.rejects) else "empty"
-        counts[f"cases_{result.status}"] += 1
+            with metered() as usage:
+                try:
+                    discard(folder, trash)
+                    self._run(ref, out, result)
+                except Exception as exc:  # the case's fault or a bug: record it, go on
+                    failure = self._failure(ref, exc)
+                    with contextlib.suppress(OSError):  # unreferenced: no record names it
+                        discard(folder, trash)
+                    result = CaseResult(case=ref.case_id, status="failed", errors=[failure])
+                    result.counts["cases_failed"] += 1
+            result.counts.update({f"vlm/{k}": v for k, v in sorted(usage.items()) if v})
+        finally:
+            _CASE_VIEWS.reset(token)
         return result
+
+    def _run(self, ref: CaseRef, out: Path, result: CaseResult) -> None:
+        case = self.source.load(ref)
+        for issue in case.issues:
+            result.errors.append(self._record(ref, issue.file or ref.files[0][1], issue.code,
+                                              issue.message, fatal=False))
+        self.bind(out)
+        self._run_views(case, safe_name(ref.case_id), out, result)
+        result.status = "ok" if (result.samples or result.rejects) else "empty"
+        result.counts[f"cases_{result.status}"] += 1
+
+    def _record(self, ref: CaseRef, file: str, code: str, message: str, fatal: bool,
+                **extra: str) -> dict[str, Any]:
+        """An error record, its file and message as the source lets them be shown."""
+        try:
+            shown, text = self.source.display_file(ref, file), self.source.redact(ref, message)
+        except Exception:  # never lose the record; never show what could not be redacted
+            shown, text = ref.case_id, f"{code} (the message could not be redacted)"
+        return {"case": ref.case_id, "file": shown, "code": code, "message": text,
+                "fatal": fatal, **extra}
+
+    def _failure(self, ref: CaseRef, exc: Exception) -> dict[str, Any]:
+        if isinstance(exc, CaseError):
+            return self._record(ref, exc.file or ref.files[0][1], exc.code, exc.message,
+                                fatal=True)
+        at = where(exc)
+        message = f"{type(exc).__name__}: {exc} (at {at})"
+        return self._record(ref, ref.files[0][1], "INTERNAL_ERROR", message, fatal=True,
+                            where=at)
 
     @staticmethod
     def _without_parents(case: LoadedCase, view: View, result: CaseResult) -> View:
@@ -180,12 +265,14 @@ class Pipeline:
             counts["images"] += 1
             counts["synthesized"] += len(samples)
             record = view_record(ctx, case.info.modality)
-            self.views[image_rel] = record
+            views = _CASE_VIEWS.get()
+            assert views is not None, "views run inside run_case"
+            views[image_rel] = record
             try:
                 for check in self.checks:
                     samples = check(samples)
             finally:
-                del self.views[image_rel]
+                del views[image_rel]
             result.views.append(record.to_dict())
             for s in samples:
                 failure = s.first_failure

@@ -199,8 +199,23 @@ class VLMClient:
 
     async def _run(self, requests: Sequence[dict[str, Any]],
                    meter: Counter[str] | None) -> list[Completion]:
+        """One Completion per request, in order; a request that raised (whatever the answer
+        or the cache did) is a Completion with ``error`` set, never an exception through the
+        batch: the other answers are kept."""
         _METER.set(meter)  # this task's context, copied into the tasks gather makes
-        return list(await asyncio.gather(*(self._one(self._clients, r) for r in requests)))
+        answers = await asyncio.gather(*(self._one(self._clients, r) for r in requests),
+                                       return_exceptions=True)
+        out: list[Completion] = []
+        for answer in answers:
+            if isinstance(answer, Completion):
+                out.append(answer)
+            elif isinstance(answer, Exception):
+                self._count("errors")
+                out.append(Completion(text=None, error=f"{type(answer).__name__}: "
+                                                       f"{_short(answer, self.cfg.api_key())}"))
+            else:  # a cancellation or an interpreter exit goes on up
+                raise answer
+        return out
 
     def _count(self, key: str, n: int = 1) -> None:
         self.stats[key] += n
@@ -250,23 +265,21 @@ class VLMClient:
             try:
                 resp = await clients[url].chat.completions.create(
                     model=self.cfg.model, messages=messages, **params)
-                if not resp.choices:
-                    raise ValueError("answer has no choices")
-                usage = resp.usage
-                return Completion(
-                    text=resp.choices[0].message.content or "", attempts=attempt + 1,
-                    prompt_tokens=usage.prompt_tokens if usage else 0,
-                    completion_tokens=usage.completion_tokens if usage else 0, base_url=url)
+                text = answer_text(resp)
+                prompt_tokens, completion_tokens = _usage(resp)
+                return Completion(text=text, attempts=attempt + 1, prompt_tokens=prompt_tokens,
+                                  completion_tokens=completion_tokens, base_url=url)
             except openai.APIStatusError as exc:
-                last = f"HTTP {exc.status_code}: {_short(exc)}"
+                last = f"HTTP {exc.status_code}: {_short(exc, self.cfg.api_key())}"
                 if exc.status_code not in (408, 409, 429) and exc.status_code < 500:
                     self._count("errors")
                     return Completion(text=None, attempts=attempt + 1, error=last)
                 wait = retry_after_seconds(exc.response.headers)
             except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-                last = f"{type(exc).__name__}: {_short(exc)}"
+                last = f"{type(exc).__name__}: {_short(exc, self.cfg.api_key())}"
             except (openai.APIResponseValidationError, ValueError) as exc:  # malformed answer
-                last = f"malformed answer: {_short(exc)}"
+                # (MalformedAnswer is a ValueError)
+                last = f"malformed answer: {_short(exc, self.cfg.api_key())}"
             finally:
                 self._load[url] -= 1
             if attempt < self.cfg.max_retries:
@@ -276,6 +289,42 @@ class VLMClient:
                 await asyncio.sleep(delay * (1 + 0.25 * random.random()))  # jitter
         self._count("errors")
         return Completion(text=None, attempts=self.cfg.max_retries + 1, error=last)
+
+
+class MalformedAnswer(ValueError):
+    """An HTTP 200 answer with no message to read: no choices, a null choice or message, a
+    content that is not text. Retried like a dropped connection (a server glitch)."""
+
+
+def answer_text(resp: Any) -> str | None:
+    """The assistant text of a chat completion; None when its content is null (a refusal, a
+    tool call: an answer with no text, which the caller reports as such)."""
+    choices = getattr(resp, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise MalformedAnswer("answer has no choices")
+    message = getattr(choices[0], "message", None)
+    if message is None:
+        raise MalformedAnswer("the answer's choices[0].message is null")
+    content = getattr(message, "content", None)
+    if content is None or isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts, as some servers send them
+        texts = [p.get("text") if isinstance(p, dict) else getattr(p, "text", None)
+                 for p in content]
+        if all(isinstance(t, str) for t in texts):
+            return "".join(t for t in texts if isinstance(t, str))
+    raise MalformedAnswer(f"the answer's content is a {type(content).__name__}, not text")
+
+
+def _usage(resp: Any) -> tuple[int, int]:
+    """Prompt and completion tokens an answer reports (0 for what it leaves out or garbles)."""
+    usage = getattr(resp, "usage", None)
+
+    def tokens(name: str) -> int:
+        value = getattr(usage, name, None)
+        return value if isinstance(value, int) and value >= 0 else 0
+
+    return tokens("prompt_tokens"), tokens("completion_tokens")
 
 
 #: what one image is charged against ``tokens_per_minute`` (a 1024 x 1024 image at OpenAI's
@@ -300,5 +349,10 @@ def estimate_tokens(messages: list[dict[str, Any]]) -> int:
     return chars // 4 + images * IMAGE_TOKENS
 
 
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+def _short(exc: Exception, secret: str = "") -> str:
+    """The first line of ``exc``'s message, with ``secret`` (the API key) masked: a server or
+    proxy may echo the key it was sent, and error text reaches error records and logs."""
+    text = str(exc)
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -2,7 +2,8 @@
 
 It answers ``POST /v1/chat/completions`` from a script, so tests can ask for what a real model
 cannot be made to do on demand: a given latency, a 429 with ``Retry-After``, a 5xx, a body that
-is not JSON, an empty ``choices`` list, or a connection dropped without any response.
+is not JSON, an empty ``choices`` list, any other HTTP 200 body (``kind="body"``: a null
+message, a null content, ...), or a connection dropped without any response.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ __all__ = ["Reply", "Script", "ScriptedServer"]
 class Reply:
     """What the server does for one request."""
 
-    kind: Literal["json", "text", "malformed", "status", "drop", "empty_choices"] = "text"
-    content: str = ""  # assistant message content (json: an already-serialised JSON string)
+    kind: Literal["json", "text", "malformed", "status", "drop", "empty_choices", "body"] = "text"
+    content: str = ""  # assistant message content (json: an already-serialised JSON string);
+    # for kind="status", the error message (default "scripted <status>")
+    body: Any = None  # for kind="body": the whole HTTP 200 response body, sent as JSON
     status: int = 200  # for kind="status", e.g. 429, 500, 503
     retry_after: float | None = None  # seconds, sent as Retry-After with a status reply
     delay: float = 0.0  # seconds to sleep before answering
@@ -109,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, _error_body(400, "request body must be a JSON object"))
             return
         owner = self.server.owner
-        number = owner._record(body)
+        number = owner._record(body, self.headers.get("Authorization"))
         try:
             self._reply(owner, number, body)
         finally:
@@ -134,12 +137,16 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.kind == "malformed":
             self._send(200, b'{"choices": [')
             return
+        if reply.kind == "body":
+            self._send(200, json.dumps(reply.body).encode())
+            return
         if reply.kind == "status":
             headers = {}
             if reply.retry_after is not None:
                 ra = reply.retry_after
                 headers["Retry-After"] = str(int(ra)) if float(ra).is_integer() else str(ra)
-            self._send(reply.status, _error_body(reply.status, f"scripted {reply.status}"), headers)
+            self._send(reply.status, _error_body(reply.status,
+                                                    reply.content or f"scripted {reply.status}"), headers)
             return
         message = {"role": "assistant", "content": reply.content}
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
@@ -162,6 +169,8 @@ class ScriptedServer:
         self.script: Script = script or (lambda _n, _body: Reply(content="ok"))
         self.latency = latency
         self.requests: list[dict[str, Any]] = []
+        #: the ``Authorization`` header of each request, in order (None when absent)
+        self.authorizations: list[str | None] = []
         self.in_flight = 0  # requests received and not yet answered
         self.peak_in_flight = 0
         self.base_url = ""
@@ -172,9 +181,10 @@ class ScriptedServer:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def _record(self, body: dict[str, Any]) -> int:
+    def _record(self, body: dict[str, Any], authorization: str | None = None) -> int:
         with self._lock:
             self.requests.append(body)
+            self.authorizations.append(authorization)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             return len(self.requests) - 1

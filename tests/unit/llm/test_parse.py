@@ -29,8 +29,11 @@ def test_answers_that_parse(text: str) -> None:
     ("   ", "empty answer"),
     ("no json here", "no JSON object"),
     ('{"supported": true, "unique": ', "no JSON object"),
-    ('{"supported": "maybe"}', "JSON does not match the schema"),
+    ('{"supported": "maybe"}', "JSON does not match the schema: supported: "),
+    ("[" * 100_000, "no JSON object"),  # json.loads raises RecursionError, not a ValueError
+    ("{" * 100_000, "no JSON object"),
+    (None, "the answer has no text"),  # message content null
 ])
-def test_answers_that_do_not(text: str, problem: str) -> None:
+def test_answers_that_do_not(text: str | None, problem: str) -> None:
     parsed, why = parse_answer(text, JudgeAnswer)
     assert parsed is None and why is not None and why.startswith(problem)

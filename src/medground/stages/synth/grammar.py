@@ -7,8 +7,11 @@ Sentence: one of several wrappers per task, some naming the modality and plane.
 
 from __future__ import annotations
 
+import functools
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Final
 
 from medground.claims.types import Claim
@@ -284,6 +287,28 @@ def _has_tail(wrapper: str) -> bool:
     return bool(tail.strip(" .?!")) and not tail.startswith(":")
 
 
+@functools.lru_cache(maxsize=16)
+def _families(wrappers: tuple[str, ...], has_post: bool, with_setting: bool
+              ) -> Mapping[str, tuple[int, ...]]:
+    """The wrappers' indices by family (in this order: bare, question, command, setting),
+    without those that add words after the phrase when it has post-modifiers. Computed once
+    per wrapper table (the tables hold some two thousand forms), shared read-only."""
+    families: dict[str, list[int]] = {"bare": [], "question": [], "command": [], "setting": []}
+    for i, w in enumerate(wrappers):
+        if has_post and _has_tail(w):
+            continue
+        if "{Setting}" in w:
+            if with_setting:
+                families["setting"].append(i)
+        elif w in ("{np}", "{Np}."):
+            families["bare"].append(i)
+        elif w.endswith("?"):
+            families["question"].append(i)
+        else:
+            families["command"].append(i)
+    return MappingProxyType({name: tuple(indices) for name, indices in families.items()})
+
+
 def sentence(np_text: str, wrappers: tuple[str, ...], modality: str, plane: str,
              rng: random.Random, img: str = "image", has_post: bool = False) -> tuple[str, int]:
     """Wrap a noun phrase; a phrase that ends in post-modifiers gets no trailing words.
@@ -292,19 +317,7 @@ def sentence(np_text: str, wrappers: tuple[str, ...], modality: str, plane: str,
     large number of command forms does not crowd the others out.
     """
     setting_text = setting(modality, plane, rng)
-    families: dict[str, list[int]] = {"bare": [], "question": [], "command": [], "setting": []}
-    for i, w in enumerate(wrappers):
-        if has_post and _has_tail(w):
-            continue
-        if "{Setting}" in w:
-            if setting_text is not None:
-                families["setting"].append(i)
-        elif w in ("{np}", "{Np}."):
-            families["bare"].append(i)
-        elif w.endswith("?"):
-            families["question"].append(i)
-        else:
-            families["command"].append(i)
+    families = _families(wrappers, has_post, setting_text is not None)
     weights = {"bare": 1, "question": 3, "command": 5, "setting": 2}
     names = [f for f in families if families[f]]
     family = rng.choices(names, weights=[weights[f] for f in names])[0]

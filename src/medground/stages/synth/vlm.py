@@ -3,7 +3,10 @@
 For every target (single and disambiguation tasks) the model gets the image, the target's cues
 and its distractors' cues, and answers a versioned prompt with JSON queries. Answers that are
 not usable become samples with a failing ``synth`` verdict (so they are counted among the
-rejects); usable ones go through the same verification as template queries. Raw output, model,
+rejects): a failed request or an envelope with nothing to read (no choices, a null message)
+is ``VLM_REQUEST_FAILED``, a null content, prose or JSON off the schema
+``VLM_OUTPUT_MALFORMED``, each with the problem in the detail and only for its own target;
+usable ones go through the same verification as template queries. Raw output, model,
 prompt version and usage are kept in the provenance.
 """
 

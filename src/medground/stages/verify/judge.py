@@ -11,6 +11,7 @@ images fail every target (numbers next to each constant).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Final
 
@@ -222,13 +223,17 @@ class ImageJudge(Check):
     """Each target is on image content, not under an overlay, and visibly distinct."""
 
     name = "judge"
-    #: the last image (as cached by Check.image) and its padding: consecutive samples share it
-    _last_padding: tuple[NDArray[np.uint8], NDArray[np.bool_]] | None = None
+
+    def __init__(self) -> None:
+        #: per thread (cases of a worker may run in threads on this check): the last image
+        #: (as cached by Check.image) and its padding, which consecutive samples share
+        self._last = threading.local()
 
     def _padding(self, image: NDArray[np.uint8]) -> NDArray[np.bool_]:
-        last = self._last_padding  # one read: cases of a worker may run in threads
+        last: tuple[NDArray[np.uint8], NDArray[np.bool_]] | None = getattr(
+            self._last, "padding", None)
         if last is None or last[0] is not image:
-            last = self._last_padding = (image, padding_mask(image))
+            last = self._last.padding = (image, padding_mask(image))
         return last[1]
 
     def check(self, sample: Sample) -> Verdict:

@@ -1,6 +1,9 @@
 """The VLM judge: the image with the box drawn and the query go to a VLM, which says whether
 the box shows what the query describes and whether nothing else fits. It runs after the
-offline checks, so only samples that passed them cost a request."""
+offline checks, so only samples that passed them cost a request. Every answer ends as a
+verdict of its own sample: a failed request, a malformed envelope (no choices, a null message)
+or an unreadable answer (null content, no JSON, JSON off the schema) rejects that sample with
+the problem in the detail, and the other answers of the batch are kept."""
 
 from __future__ import annotations
 
@@ -17,8 +20,11 @@ from medground.types import Sample, Verdict
 REASONS: Final = {
     "VLM_JUDGE_UNSUPPORTED": "the judge does not see the described structure in the box",
     "VLM_JUDGE_AMBIGUOUS": "the judge sees something else that fits the query as well",
-    "VLM_JUDGE_MALFORMED": "the judge's answer could not be read",
-    "VLM_JUDGE_UNAVAILABLE": "no answer from the server after the retries",
+    "VLM_JUDGE_MALFORMED": "the judge's answer could not be read (null content, no JSON, "
+                           "JSON that does not fit the schema)",
+    "VLM_JUDGE_UNAVAILABLE": "no usable answer from the server after the retries (HTTP or "
+                             "connection errors, an answer with no choices or a null message)",
+    "IMAGE_UNREADABLE": "the sample's PNG cannot be read, so there is nothing to show the judge",
 }
 
 
@@ -35,12 +41,22 @@ class VLMJudge(Check):
         assert self.root is not None, "VLMJudge needs bind(root)"
         client = client_for(self.vlm, Path(self.root))
         fmt = prompts.schema_format("verdict", prompts.JudgeAnswer)
-        requests = [{"messages": prompts.judge_messages(self.image(s), [t.box for t in s.targets],
-                                                        s.query, crop=self.vlm.judge_crop),
-                     "prompt_version": prompts.JUDGE_VERSION,
-                     "response_format": fmt if self.vlm.structured_output else None}
-                    for s in todo]
-        for s, answer in zip(todo, client.run(requests), strict=True):
+        asked: list[Sample] = []
+        requests = []
+        for s in todo:
+            try:
+                image = self.image(s)
+            except (OSError, ValueError) as exc:
+                s.verdicts.append(self.fail("IMAGE_UNREADABLE", f"{s.image}: {exc}"))
+                continue
+            asked.append(s)
+            requests.append({"messages": prompts.judge_messages(
+                                 image, [t.box for t in s.targets], s.query,
+                                 crop=self.vlm.judge_crop),
+                             "prompt_version": prompts.JUDGE_VERSION,
+                             "response_format": fmt if self.vlm.structured_output else None})
+        answers = client.run(requests) if requests else []
+        for s, answer in zip(asked, answers, strict=True):
             s.verdicts.append(self._verdict(answer.text, answer.error))
             s.provenance["judge_raw"] = answer.text
         return batch
