@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,8 +45,23 @@ def _load(config: Path) -> BuildConfig:
         raise typer.Exit(2) from exc
 
 
-def _run_build(cfg: BuildConfig, out: Path, workers: int, overwrite: bool, quiet: bool) -> dict[str, Any]:
-    from medground.build import build
+#: ``medground build`` / ``demo`` exit codes (the README has the same table)
+EXIT_CODES = """Exit codes:
+0 built (cases that failed are listed; the others are in the dataset);
+1 every case failed, or --strict and errors.jsonl has any record;
+2 configuration error: invalid config, missing source.root, no file matching the patterns, zero cases, or --out holding another configuration's build;
+130 interrupted (Ctrl-C): finished cases are kept; run the same command again to resume."""
+
+
+def _resume_command(*parts: str) -> str:
+    return shlex.join(["medground", *parts])
+
+
+def _run_build(cfg: BuildConfig, out: Path, workers: int, overwrite: bool, quiet: bool,
+               resume: str) -> dict[str, Any]:
+    """Run the build with a progress bar; a configuration error exits 2, Ctrl-C 130 with
+    how to resume (``resume``: the command that continues this build)."""
+    from medground.build import BuildInterrupted, build
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, disable=quiet)
@@ -66,6 +82,53 @@ def _run_build(cfg: BuildConfig, out: Path, workers: int, overwrite: bool, quiet
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
+    except KeyboardInterrupt as exc:  # no traceback: say what is kept and how to go on
+        done = (f"{exc.finished} of {exc.total} cases finished and kept"
+                if isinstance(exc, BuildInterrupted) else "finished cases are kept")
+        console.print(f"[yellow]interrupted[/yellow]: {done} in {escape(str(out))}.\n"
+                      f"To resume, run the same command again (finished cases are skipped):\n"
+                      f"  {escape(resume)}", highlight=False)
+        raise typer.Exit(130) from None
+
+
+def _exit_code(manifest: dict[str, Any], out: Path, strict: bool, quiet: bool) -> int:
+    """1 when every case failed, or with ``strict`` when there is any error record, else 0;
+    print the failed cases (how many, the first few with their codes, where errors.jsonl is)."""
+    from medground.build import summarize_errors
+
+    cases = manifest["cases"]
+    errors_file = out / "errors.jsonl"
+    summary = summarize_errors(errors_file)
+    unique = cases["total"] - cases["duplicate"]
+    all_failed = unique > 0 and cases["failed"] == unique
+    code = 1 if all_failed or (strict and summary.records > 0) else 0
+    if not summary.records or (quiet and not summary.fatal and not code):
+        return code
+    first, total = ((summary.first_fatal, summary.fatal) if summary.fatal
+                    else (summary.first_other, summary.records))
+    listed = ", ".join(f"{case} ({err})" for case, err in first)
+    more = f" and {total - len(first)} more" if total > len(first) else ""
+    if all_failed:
+        head = f"all {_plural(unique, 'case')} failed"
+    elif summary.fatal:
+        parts = [f"{cases['failed']} of {_plural(unique, 'case')} failed"] if cases["failed"] else []
+        if cases["duplicate"]:
+            parts.append(f"{_plural(cases['duplicate'], 'duplicate case')} skipped")
+        head = "; ".join(parts)
+    else:
+        head = f"{_plural(summary.records, 'non-fatal error record')}"
+    style = "red" if code else "yellow"
+    label = "error" if code else "warning"
+    if strict and code and not all_failed:
+        label = "error (--strict)"
+    console.print(f"[{style}]{label}:[/{style}] {escape(head)}: {escape(listed)}{more}; "
+                  f"{_plural(summary.records, 'error record')} in {escape(str(errors_file))}",
+                  highlight=False)
+    return code
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _summary(manifest: dict[str, Any], out: Path) -> None:
@@ -88,7 +151,7 @@ WorkersOption = Annotated[int, typer.Option("--workers", "-w", min=1, help="Work
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def build(
     config: Annotated[Path, typer.Argument(help="Build configuration (YAML).")],
     out: OutOption,
@@ -98,6 +161,8 @@ def build(
         "--vlm-base-url", help="Override vlm.base_url (repeat for several servers).")] = None,
     vlm_model: Annotated[str | None, typer.Option("--vlm-model", help="Override vlm.model.")] = None,
     quiet: QuietOption = False,
+    strict: Annotated[bool, typer.Option(
+        help="Exit 1 when errors.jsonl has any record, fatal or not.")] = False,
 ) -> None:
     """Build a grounding dataset. Re-running into the same --out resumes."""
     cfg = _load(config)
@@ -111,10 +176,16 @@ def build(
         if vlm_model:
             update["model"] = vlm_model
         cfg = cfg.model_copy(update={"vlm": cfg.vlm.model_copy(update=update)})
-    manifest = _run_build(cfg, out, workers, overwrite, quiet)
+    again = [str(config), "--out", str(out), *(["--workers", str(workers)] if workers > 1 else []),
+             *(arg for url in vlm_base_url or [] for arg in ("--vlm-base-url", url)),
+             *(["--vlm-model", vlm_model] if vlm_model else []), *(["--strict"] if strict else [])]
+    manifest = _run_build(cfg, out, workers, overwrite, quiet, _resume_command("build", *again))
     if not quiet:
         _summary(manifest, out)
+    code = _exit_code(manifest, out, strict, quiet)
     print(out / "samples.jsonl")
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -163,6 +234,9 @@ def verify(
         if outcome.unreadable:
             console.print(f"{outcome.unreadable} unreadable lines kept as SCHEMA_INVALID "
                           "rejects", highlight=False)
+        if outcome.unreadable_views:
+            console.print(f"{outcome.unreadable_views} unreadable views.jsonl lines (the "
+                          "samples of their images are rejected)", highlight=False)
     print(dataset / "samples.jsonl")
 
 
@@ -213,7 +287,7 @@ def _short(labels: list[str], n: int = 6) -> str:
     return ", ".join(labels[:n]) + more
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def demo(
     out: OutOption = Path("medground-demo"),
     workers: WorkersOption = 1,
@@ -225,11 +299,16 @@ def demo(
     from medground.demo.run import prepare_demo
 
     cfg = prepare_demo(out, n_cases=cases, fresh=overwrite)
-    manifest = _run_build(cfg, out, workers, overwrite=overwrite, quiet=quiet)
+    again = _resume_command("demo", "--out", str(out), "--cases", str(cases),
+                            *(["--workers", str(workers)] if workers > 1 else []))
+    manifest = _run_build(cfg, out, workers, overwrite=overwrite, quiet=quiet, resume=again)
     if not quiet:
         _summary(manifest, out)
         console.print(f"demo dataset written to [bold]{out.resolve()}[/bold]")
+    code = _exit_code(manifest, out, strict=False, quiet=quiet)
     print(out / "samples.jsonl")
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

@@ -252,6 +252,11 @@ class RegionsConfig(Strict):
     )
     include: list[str] | None = Field(None, description="only these labels (glob patterns)")
     exclude: list[str] = Field(default_factory=list, description="skip these labels (glob patterns)")
+    max_instances: int = Field(
+        500, ge=1, description="at most this many instances of a label on one view (connected "
+        "components, instance-map values) and label ids in one label map; a case over it is a "
+        "TOO_MANY_INSTANCES / TOO_MANY_LABELS error (each instance holds a full-size mask)",
+    )
 
 
 Task = Literal["single", "disambiguation", "multi"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import os
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,17 @@ from medground.config import BuildConfig
 from medground.executors.local import Plan, iter_shards
 from medground.funnel import Funnel
 from medground.sinks.files import dumps
+from medground.sinks.swap import Swap
 
 BOX_CONVENTION = (
     "pixel xyxy on the saved PNG; x to the right, y down; x1,y1 inclusive, x2,y2 exclusive "
     "(pixel edges), so width = x2 - x1"
 )
+
+#: counts every manifest has, 0 included, so that a reader needs no ``.get(key, 0)``: the
+#: cases by outcome and the funnel from views to kept and rejected samples
+FUNNEL_COUNTS = ("cases_ok", "cases_empty", "cases_failed", "views", "regions", "images",
+                 "synthesized", "kept", "rejected")
 
 _LIBS = ("numpy", "scipy", "nibabel", "pydicom", "pillow", "pycocotools", "pydantic")
 
@@ -39,9 +45,12 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
     funnel = Funnel(list(cfg.verify.stages))
     status: dict[str, list[str]] = {"ok": [], "empty": [], "failed": []}
     names = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "views.jsonl")
-    tmp = {name: out / f".{name}.tmp" for name in names}
-    handles = {name: path.open("w", encoding="utf-8") for name, path in tmp.items()}
-    try:
+    # the four JSONL files and the manifest are staged, then swapped in together
+    # (sinks/swap.py): a kill leaves the previous merge or this one, never a mix
+    swap = Swap(out)
+    with ExitStack() as stack:
+        stack.push(swap.abort_on_error)
+        handles = {name: stack.enter_context(swap.open(name)) for name in names}
         for err in plan.discovery_errors:
             handles["errors.jsonl"].write(dumps(err) + "\n")
         for shard in iter_shards(out, plan.refs):
@@ -53,12 +62,9 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
                     handles[name].write(dumps(record) + "\n")
                     if key in ("samples", "rejects"):
                         funnel.add(record["verdicts"])
-    finally:
-        for h in handles.values():
-            h.close()
-    for name, path in tmp.items():
-        os.replace(path, out / name)
     counts["cases_duplicate"] = len(plan.discovery_errors)
+    for key in FUNNEL_COUNTS:  # present (0) even when nothing got that far
+        counts[key] += 0
     manifest = {
         "name": cfg.dataset_name,
         "medground_version": __version__,
@@ -86,7 +92,8 @@ def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
         },
         "config": public_config(cfg),
     }
-    (out / "manifest.json").write_text(dumps_pretty(manifest), encoding="utf-8")
+    with swap:  # commits: every file at once
+        swap.write_text("manifest.json", dumps_pretty(manifest))
     return manifest
 
 

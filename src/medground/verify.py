@@ -4,9 +4,15 @@ The stages to re-run default to those the build ran (from the manifest). Every s
 rejected before) is judged from scratch by them, against the view regions stored in
 ``views.jsonl``. A stage that cannot run here, the VLM judge without a server, is not undone:
 its earlier verdicts are kept, in pipeline order, and the report says how many. A line that is
-not a readable record stays in the rejects as ``SCHEMA_INVALID``. samples.jsonl and
-rejects.jsonl are rewritten atomically in their previous order, and the manifest gets the new
-counts and funnel.
+not a readable record (cut short, not UTF-8, a missing or mistyped field, a field a stage
+cannot read) stays in the rejects as ``SCHEMA_INVALID``, never a crash; so do the samples of
+an image whose ``views.jsonl`` record is unreadable.
+
+samples.jsonl, rejects.jsonl and manifest.json are replaced together, in their previous order:
+the three new files are staged whole, a journal commits them and they are renamed into place
+(:mod:`medground.sinks.swap`). A kill at any moment leaves the old dataset or the new one; the
+next command that reads the dataset (verify, build, predict) completes or undoes a swap that
+was cut short.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from medground.config import ALL_STAGES, VLMConfig
 from medground.errors import ConfigError
 from medground.funnel import Funnel
 from medground.manifest import dumps_pretty
-from medground.sinks.files import atomic_write_bytes, dumps
+from medground.sinks.files import write_jsonl
+from medground.sinks.swap import Swap, recover
+from medground.stages.base import Check
 from medground.stages.verify import make_checks
 from medground.types import Sample, Verdict, ViewRecord
 
@@ -35,30 +43,76 @@ class Outcome:
     funnel: dict[str, Any]
     rerun: list[str]
     kept: Counter[str] = field(default_factory=Counter)  # earlier verdicts kept, by stage
-    unreadable: int = 0
+    unreadable: int = 0  # lines of samples.jsonl / rejects.jsonl that are no sample record
+    unreadable_views: int = 0  # lines of views.jsonl that are no view record
 
 
-def _lines(path: Path) -> list[str]:
+SCHEMA = "SCHEMA_INVALID"
+
+#: what reading a damaged record raises; anything else is a bug and is not hidden
+READ_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError)
+
+
+@dataclass
+class Line:
+    """One non-blank line of a JSONL file; ``error`` when its bytes are not UTF-8."""
+
+    text: str
+    error: str | None = None
+
+
+def _lines(path: Path) -> list[Line]:
+    """The lines of ``path``, each decoded on its own: a line cut inside a character (a torn
+    write) is one unreadable line, not an unreadable file."""
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as fh:
-        return [line for line in fh if line.strip()]
-
-
-def _views(root: Path) -> dict[str, ViewRecord]:
-    out = {}
-    for line in _lines(root / "views.jsonl"):
-        view = ViewRecord.from_dict(json.loads(line))
-        out[view.image] = view
+    out = []
+    with path.open("rb") as fh:
+        for raw in fh:
+            if not raw.strip():
+                continue
+            try:
+                out.append(Line(raw.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                out.append(Line(raw.decode("utf-8", errors="replace"),
+                                f"{type(exc).__name__}: {exc}"))
     return out
+
+
+def _views(root: Path) -> tuple[dict[str, ViewRecord], dict[str, str], int]:
+    """The readable view records by image, why the record of an image is unreadable (when it
+    still names its image), and how many lines are unreadable."""
+    out: dict[str, ViewRecord] = {}
+    broken: dict[str, str] = {}
+    unreadable = 0
+    for i, line in enumerate(_lines(root / "views.jsonl"), 1):
+        record: Any = None
+        try:
+            if line.error is not None:
+                raise ValueError(line.error)
+            record = json.loads(line.text)
+            view = ViewRecord.from_dict(record)
+        except READ_ERRORS as exc:
+            unreadable += 1
+            image = record.get("image") if isinstance(record, dict) else None
+            if isinstance(image, str):
+                broken[image] = (f"views.jsonl line {i} (this image's regions) is unreadable: "
+                                 f"{type(exc).__name__}: {exc}")[:300]
+            continue
+        out[view.image] = view
+    return out, broken, unreadable
 
 
 def _build_config(root: Path) -> dict[str, Any]:
     """The config the build of ``root`` recorded in its manifest ({} if there is none)."""
+    recover(root)  # a swap cut short: settle it before reading
     path = root / "manifest.json"
     if not path.exists():
         return {}
-    config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")).get("config") or {}
+    try:
+        config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")).get("config") or {}
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{path}: unreadable manifest ({exc})") from exc
     return config
 
 
@@ -78,6 +132,7 @@ def verify_dataset(root: Path, stages: Sequence[str] | None = None,
                    vlm: VLMConfig | None = None) -> Outcome:
     """Re-verify ``root`` in place with ``stages`` (default: the build's). ``vlm`` lets the
     VLM judge run again; without it, its earlier verdicts are kept."""
+    recover(root)  # a verify or merge killed half-way: finish or undo it first
     if not (root / "samples.jsonl").exists():
         raise ConfigError(f"{root}: no samples.jsonl (is this a medground dataset?)")
     wanted = list(stages) if stages is not None else build_stages(root)
@@ -85,7 +140,7 @@ def verify_dataset(root: Path, stages: Sequence[str] | None = None,
     if unknown:
         raise ValueError(f"unknown verification stage(s): {', '.join(unknown)}")
     rerun = [s for s in wanted if s != "vlm_judge" or vlm is not None]
-    views = _views(root)  # parsed once: every check shares the view records
+    views, broken_views, unreadable_views = _views(root)  # parsed once, shared by the checks
     checks = {c.name: c.bind(root, views) for c in make_checks(rerun, vlm)}
     samples: list[Sample] = []
     earlier: dict[int, dict[str, Verdict]] = {}
@@ -93,14 +148,18 @@ def verify_dataset(root: Path, stages: Sequence[str] | None = None,
     unreadable = 0
     for line in _lines(root / "samples.jsonl") + _lines(root / "rejects.jsonl"):
         try:
-            record = json.loads(line)
-            sample = Sample.from_dict(record)
-        except (KeyError, TypeError, ValueError) as exc:  # kept as a reject, never dropped
+            if line.error is not None:
+                raise ValueError(line.error)
+            sample = Sample.from_dict(json.loads(line.text))
+        except READ_ERRORS as exc:  # kept as a reject, never dropped
             unreadable += 1
-            rejected_raw.append(_unreadable(line, exc))
+            rejected_raw.append(_unreadable(line.text, exc, parse=line.error is None))
             continue
         earlier[id(sample)] = {v.stage: v for v in sample.verdicts}
         sample.verdicts = []
+        if sample.image in broken_views:  # its regions are lost: it cannot be verified
+            sample.verdicts.append(Verdict("format", False, SCHEMA,
+                                           broken_views[sample.image]))
         samples.append(sample)
     by_image: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
@@ -112,7 +171,7 @@ def verify_dataset(root: Path, stages: Sequence[str] | None = None,
         for stage in ORDER:
             if stage in checks:
                 for batch in by_image.values():
-                    checks[stage](batch)
+                    _judge(checks[stage], batch)
                 continue
             for s in samples:  # a stage not re-run here: its verdict stands
                 old = earlier[id(s)].get(stage)
@@ -133,29 +192,65 @@ def verify_dataset(root: Path, stages: Sequence[str] | None = None,
     for row in rejected_raw:
         funnel.add(row["verdicts"])
         rejected.append(row)
-    for name, rows in (("samples.jsonl", kept_rows), ("rejects.jsonl", rejected)):
-        atomic_write_bytes(root / name, "".join(dumps(row) + "\n" for row in rows).encode())
-    _update_manifest(root, funnel)
+    with Swap(root) as swap:  # all three files or none (sinks/swap.py)
+        for name, rows in (("samples.jsonl", kept_rows), ("rejects.jsonl", rejected)):
+            with swap.open(name) as fh:
+                write_jsonl(fh, rows)
+        swap.write_text("manifest.json", _updated_manifest(root, funnel))
     return Outcome(funnel=funnel.to_dict(), rerun=list(checks), kept=kept,
-                   unreadable=unreadable)
+                   unreadable=unreadable, unreadable_views=unreadable_views)
 
 
-def _unreadable(line: str, exc: Exception) -> dict[str, Any]:
-    """A line that is no sample record: kept whole, rejected with the reason."""
+def _judge(check: Check, batch: list[Sample]) -> None:
+    """``check`` over one image's samples; when a record is damaged in a way the check cannot
+    read, each sample is judged alone and the unreadable ones are ``SCHEMA_INVALID`` rejects
+    of that stage, the others judged as usual."""
+    marks = [len(s.verdicts) for s in batch]
     try:
-        record: dict[str, Any] = json.loads(line)
-        if not isinstance(record, dict):
-            record = {"raw": line.rstrip("\n")}
-    except ValueError:
-        record = {"raw": line.rstrip("\n")}
-    record["verdicts"] = [{"stage": "format", "passed": False, "reason": "SCHEMA_INVALID",
+        check(batch)
+        return
+    except READ_ERRORS:
+        for s, n in zip(batch, marks, strict=True):
+            del s.verdicts[n:]
+    for s, n in zip(batch, marks, strict=True):
+        try:
+            check([s])
+        except READ_ERRORS as exc:
+            del s.verdicts[n:]
+            s.verdicts.append(Verdict(check.name, False, SCHEMA,
+                                      f"{check.name} cannot read the record: "
+                                      f"{type(exc).__name__}: {exc}"[:300]))
+
+
+def _unreadable(line: str, exc: Exception, parse: bool = True) -> dict[str, Any]:
+    """A line that is no sample record: kept whole, rejected with the reason."""
+    record: dict[str, Any] = {"raw": line.rstrip("\n")}
+    if parse:
+        try:
+            parsed = json.loads(line)
+            if isinstance(parsed, dict):
+                record = parsed
+        except ValueError:
+            pass
+    verdicts = record.get("verdicts")
+    if ("raw" in record and isinstance(verdicts, list) and len(verdicts) == 1
+            and isinstance(verdicts[0], dict) and verdicts[0].get("reason") == SCHEMA):
+        return record  # an unreadable line an earlier verify kept: it stays as it was
+    record["verdicts"] = [{"stage": "format", "passed": False, "reason": SCHEMA,
                            "detail": f"{type(exc).__name__}: {exc}"[:300]}]
     return record
 
 
-def _update_manifest(root: Path, funnel: Funnel) -> None:
+def _updated_manifest(root: Path, funnel: Funnel) -> str:
+    """The manifest's text with the new counts and funnel (a fresh one if it has none)."""
     path = root / "manifest.json"
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    manifest: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(f"{path}: unreadable manifest ({exc})") from exc
+        manifest = loaded if isinstance(loaded, dict) else {}
     counts = {k: v for k, v in manifest.get("counts", {}).items()
               if not k.startswith("rejected")}
     counts["kept"] = funnel.kept
@@ -165,4 +260,4 @@ def _update_manifest(root: Path, funnel: Funnel) -> None:
             counts[f"rejected/{stage}/{reason}"] = n
     manifest["counts"] = dict(sorted(counts.items()))
     manifest["funnel"] = funnel.to_dict()
-    atomic_write_bytes(path, dumps_pretty(manifest).encode())
+    return dumps_pretty(manifest)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,8 @@ from PIL import Image
 from medground.eval.boxes import BOX_FORMATS, input_size, parse_boxes, to_pixels
 from medground.llm.cache import RequestCache
 from medground.llm.client import ClientConfig, Completion, VLMClient
+from medground.sinks.files import atomic_writer
+from medground.sinks.swap import recover
 
 PROMPT_VERSION = "predict-v1"
 BATCH = 64
@@ -140,6 +141,7 @@ def predict_dataset(dataset: Path, out: Path, cfg: ClientConfig, box_format: str
                          f"{', '.join(BOX_FORMATS)}")
     if limit is not None and limit < 0:
         raise ValueError("limit must be >= 0")
+    recover(dataset)  # a verify or build killed while swapping its files: settle it first
     samples_path = dataset / "samples.jsonl"
     if not samples_path.is_file():
         raise FileNotFoundError(f"{samples_path} not found: is {dataset} a medground dataset?")
@@ -147,8 +149,7 @@ def predict_dataset(dataset: Path, out: Path, cfg: ClientConfig, box_format: str
             "completion_tokens", "cached")
     summary: dict[str, Any] = dict.fromkeys(keys, 0)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with VLMClient(cfg, cache) as client, partial.open("w", encoding="utf-8") as f:
+    with VLMClient(cfg, cache) as client, atomic_writer(out) as f:
         for batch in _batches(_samples(samples_path, limit), BATCH):
             prepared: list[tuple[dict[str, Any], str | None, Sizes | None]] = []
             requests: list[dict[str, Any]] = []
@@ -181,5 +182,4 @@ def predict_dataset(dataset: Path, out: Path, cfg: ClientConfig, box_format: str
                 summary["completion_tokens"] += rec["usage"]["completion_tokens"]
                 summary["cached"] += int(rec["usage"]["cached"])
             f.flush()
-    os.replace(partial, out)
     return summary

@@ -12,6 +12,7 @@ import hashlib
 import json
 import multiprocessing
 import shutil
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -28,19 +29,17 @@ from typing import Any, TypeVar
 
 from medground.config import BuildConfig
 from medground.errors import ConfigError
+from medground.executors import resume
+from medground.executors.resume import PACE_ONLY  # noqa: F401  (re-exported)
 from medground.pipeline import Pipeline
 from medground.sinks.files import atomic_write_bytes, dumps
+from medground.sinks.swap import recover
 from medground.sources.base import CaseRef
 
 STATE = ".medground"
 OUTPUTS = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "views.jsonl", "manifest.json")
 
 
-#: VLM settings that change how fast a build runs, not what it writes: a build may be resumed
-#: with other values (a server restarted on another port, a lower rate after 429s)
-PACE_ONLY = frozenset({"base_url", "max_in_flight", "cases_in_flight", "requests_per_minute",
-                       "tokens_per_minute", "timeout", "max_retries", "backoff_base", "cache",
-                       "price_per_million", "api_key_env"})
 
 
 _A = TypeVar("_A")
@@ -48,9 +47,10 @@ _T = TypeVar("_T")
 
 
 def config_hash(cfg: BuildConfig) -> str:
-    """What a resumed build must share with the one it continues."""
-    exclude = {"vlm": set(PACE_ONLY)} if cfg.vlm is not None else None
-    return hashlib.sha256(cfg.model_dump_json(exclude=exclude).encode()).hexdigest()
+    """What a resumed build must share with the one it continues (executors/resume.py): the
+    config without its pace-only settings, the files it names, the medground and prompt
+    versions."""
+    return resume.key(resume.inputs(cfg))
 
 
 def shard_path(out: Path, case_id: str) -> Path:
@@ -71,7 +71,8 @@ def prepare(cfg: BuildConfig, out: Path, refs: list[CaseRef], overwrite: bool,
     ``display`` names a case's file in error records (the source's ``display_file``)."""
     state = out / STATE
     run_file = state / "run.json"
-    digest = config_hash(cfg)
+    recorded = resume.inputs(cfg)
+    digest = resume.key(recorded)
     if overwrite:
         for name in (*OUTPUTS, "images", STATE):
             target = out / name
@@ -79,14 +80,12 @@ def prepare(cfg: BuildConfig, out: Path, refs: list[CaseRef], overwrite: bool,
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
-    elif run_file.exists():
-        previous = json.loads(run_file.read_text(encoding="utf-8")).get("config_hash")
-        if previous != digest:
-            raise ConfigError(
-                f"{out} holds a build made with a different configuration; "
-                "use --overwrite to replace it, or choose another --out"
-            )
-    atomic_write_bytes(run_file, (dumps({"config_hash": digest}) + "\n").encode())
+    else:
+        recover(out)  # a merge killed half-way: finish or undo it (sinks/swap.py)
+        if run_file.exists():
+            _same_build(out, json.loads(run_file.read_text(encoding="utf-8")), recorded, digest)
+    atomic_write_bytes(run_file, (dumps({"config_hash": digest, "inputs": recorded})
+                                  + "\n").encode())
     unique: list[CaseRef] = []
     errors: list[dict[str, Any]] = []
     first_file: dict[str, str] = {}
@@ -106,6 +105,21 @@ def prepare(cfg: BuildConfig, out: Path, refs: list[CaseRef], overwrite: bool,
     return Plan(refs=unique, discovery_errors=errors, todo=todo)
 
 
+def _same_build(out: Path, previous: dict[str, Any], recorded: dict[str, str],
+                digest: str) -> None:
+    """Refuse to resume into ``out`` when an input of its build has changed, naming it."""
+    if previous.get("config_hash") == digest:
+        return
+    if isinstance(previous.get("inputs"), dict):
+        what = resume.changes(previous["inputs"], recorded) or ["its inputs differ"]
+    else:
+        what = ["it was made by an earlier medground that did not record its inputs"]
+    raise ConfigError(
+        f"{out} holds a build made with a different configuration: {'; '.join(what)}. "
+        "Resuming would mix the two: use --overwrite to replace it, or choose another --out"
+    )
+
+
 # --- worker side -------------------------------------------------------------------------
 _PIPELINE: Pipeline | None = None
 
@@ -118,6 +132,8 @@ def _init_worker(cfg: BuildConfig) -> None:
 
 
 def _run_one(ref: CaseRef, out: Path) -> tuple[str, str]:
+    """One case, then its shard (the completion marker). ``run_case`` turns any exception
+    of the case into a failed result, so a bad case never stops the others."""
     assert _PIPELINE is not None, "worker not initialised"
     result = _PIPELINE.run_case(ref, out)
     atomic_write_bytes(shard_path(out, ref.case_id), (dumps(result.to_dict()) + "\n").encode())
@@ -127,16 +143,21 @@ def _run_one(ref: CaseRef, out: Path) -> tuple[str, str]:
 def _bounded(pool: Executor, fn: Callable[[_A], _T], items: Iterable[_A],
              limit: int) -> Iterator[_T]:
     """``fn`` over ``items`` in ``pool``, at most ``limit`` submitted and not yet collected
-    (so memory stays flat); results in completion order."""
+    (so memory stays flat); results in completion order. When the caller stops early (an
+    exception, Ctrl-C, a closed generator), what has not started yet is cancelled."""
     pending: set[Future[_T]] = set()
-    for item in items:
-        pending.add(pool.submit(fn, item))
-        if len(pending) >= limit:
+    try:
+        for item in items:
+            pending.add(pool.submit(fn, item))
+            if len(pending) >= limit:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in done)
+        while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        yield from (f.result() for f in done)
+    finally:
+        for f in pending:
+            f.cancel()
 
 
 def _run_many(refs: Iterable[CaseRef], out: Path, at_once: int) -> Iterator[tuple[str, str]]:
@@ -183,11 +204,66 @@ def run_cases(
         return
     ctx = multiprocessing.get_context("spawn")
     chunks = (todo[i:i + at_once] for i in range(0, len(todo), at_once))
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(cfg,)) as pool:
+    before = set(multiprocessing.active_children())
+    pool = _QuietPool(workers, mp_context=ctx, initializer=_init_pool_worker, initargs=(cfg,))
+    try:
         for finished in _bounded(pool, partial(_run_chunk, out=out), chunks, 2 * workers):
             for case, status in finished:
                 on_done(case, status)
+    except BaseException:  # Ctrl-C (or a failure): stop now, keep the finished shards
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(set(multiprocessing.active_children()) - before)
+        _remove_partial_writes(out)
+        raise
+    pool.shutdown(wait=True)
+
+
+# --- Ctrl-C with a process pool ------------------------------------------------------------
+# A terminal sends SIGINT to every process of the group. The workers ignore it, so that none
+# prints a traceback; the main process gets the KeyboardInterrupt, cancels the pending chunks
+# and terminates the workers. A case that was running has no shard (shards are renamed into
+# place whole) and runs again on resume.
+
+class _QuietPool(ProcessPoolExecutor):
+    """Worker processes are started (on submit) with SIGINT blocked, so that a Ctrl-C while
+    one is still importing cannot reach it before ``_init_pool_worker`` ignores it; the main
+    process gets the signal as soon as the submit returns."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+            return super().submit(fn, *args, **kwargs)
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _init_pool_worker(cfg: BuildConfig) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process stops the pool
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _init_worker(cfg)
+
+
+def _stop_workers(processes: Iterable[multiprocessing.process.BaseProcess]) -> None:
+    procs = list(processes)
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+def _remove_partial_writes(out: Path) -> None:
+    """Temporary files a terminated worker left beside images and shards (``.<name>.*.tmp``,
+    sinks/files.py); the files they were to replace are intact."""
+    for folder in (out / "images", out / STATE / "shards"):
+        if folder.is_dir():
+            for tmp in folder.rglob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
 
 
 def iter_shards(out: Path, refs: list[CaseRef]) -> Iterator[dict[str, Any]]:

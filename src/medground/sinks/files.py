@@ -1,4 +1,11 @@
-"""Atomic, deterministic file writing: PNG images and JSON lines."""
+"""Atomic, deterministic file writing: PNG images and JSON lines.
+
+Every file medground writes (build, verify, predict, exporters) goes through one of the
+writers here: the bytes are streamed into a temporary file in the target's folder, flushed and
+fsynced, renamed over the target, and the folder is fsynced so that the rename itself survives
+a power cut. A reader therefore sees the old file or the new one, never a torn one. Several files
+that must change together (a dataset's JSONL files and manifest) use :mod:`medground.sinks.swap`.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +14,95 @@ import io
 import json
 import os
 import re
-import tempfile
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TextIO, cast
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def fsync_dir(folder: Path) -> None:
+    """Make the renames and deletions in ``folder`` durable (a no-op where folders cannot be
+    opened, e.g. on Windows)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder (created with it), opened for writing; its
+    mode follows the umask like a plainly written file (``mkstemp`` would make it 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                           0o666), tmp
+        except FileExistsError:
+            continue
+
+
+@contextmanager
+def _atomic_handle(path: Path, mode: str, **kwargs: Any) -> Iterator[IO[Any]]:
+    """A handle on a temporary file beside ``path``; on a clean exit the file is fsynced and
+    renamed over ``path`` and the folder fsynced. On an exception the temporary file is
+    removed and ``path`` is untouched."""
+    fd, tmp = _temp_beside(path)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text handle (``\\n`` line ends) streaming into ``path`` atomically (see
+    :func:`_atomic_handle`)."""
+    with _atomic_handle(path, "w", encoding="utf-8", newline="\n") as fh:
+        yield cast(TextIO, fh)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsynced,
+    renamed over the target, the folder fsynced."""
+    with _atomic_handle(path, "wb") as fh:
+        fh.write(data)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_jsonl(fh: TextIO, records: Iterable[Any]) -> int:
+    """Canonical JSON lines of ``records`` to an open handle; returns how many."""
+    n = 0
+    for record in records:
+        fh.write(dumps(record) + "\n")
+        n += 1
+    return n
+
+
+def atomic_write_jsonl(path: Path, records: Iterable[Any]) -> int:
+    """Stream ``records`` as canonical JSON lines into ``path``, atomically; returns how many."""
+    with atomic_writer(path) as fh:
+        return write_jsonl(fh, records)
 
 
 def png_bytes(image: NDArray[np.uint8]) -> bytes:
