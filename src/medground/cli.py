@@ -357,5 +357,33 @@ def predict(
     print(out)
 
 
+
+@app.command()
+def export(
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder written by medground build.")],
+    out: OutOption,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="coco: instances.json (pycocotools), RefCOCO-style refs.json "
+                               "and refs_multi.json, and the images.")] = "coco",
+) -> None:
+    """Convert a dataset into the files another tool loads."""
+    from medground.errors import ConfigError
+    from medground.exports.coco import export_coco
+
+    if format != "coco":
+        raise typer.BadParameter(f"{format!r} is not one of: coco", param_hint="'--format'")
+    if out.resolve() == dataset.resolve():
+        console.print("[red]error:[/red] --out must be another folder than the dataset")
+        raise typer.Exit(2)
+    try:
+        done = export_coco(dataset, out)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"{done.images} images, {done.annotations} annotations in "
+                  f"{done.categories} categories, {done.refs} refs, {done.multi_refs} "
+                  "multi-target refs", highlight=False)
+    print(out / "instances.json")
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

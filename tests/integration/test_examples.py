@@ -118,3 +118,31 @@ def test_laterality_on_real_volumes(built: dict[str, Path], name: str, case: str
     assert not wrong, f"{case} ({orientation}): wrong side: {wrong}"
     assert all(s["frame"] == {"left": "R", "right": "L", "top": "A", "bottom": "P"}
                for s in samples if s["plane"] == "axial")
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_example_exports_to_coco_that_pycocotools_loads(built: dict[str, Path], name: str,
+                                                         tmp_path: Path) -> None:
+    """Real masks through the COCO export: pycocotools decodes each annotation to a mask whose
+    tight box is the bbox, and every sample's target boxes are annotations of its image."""
+    import numpy as np
+    from pycocotools.coco import COCO
+
+    from medground.exports.coco import export_coco
+
+    export_coco(built[name], tmp_path / "coco")
+    coco = COCO(str(tmp_path / "coco" / "instances.json"))
+    by_image: dict[str, set[tuple[int, ...]]] = {}
+    for ann in coco.loadAnns(coco.getAnnIds()):
+        image = coco.loadImgs([ann["image_id"]])[0]
+        mask = coco.annToMask(ann)
+        assert mask.shape == (image["height"], image["width"])
+        ys, xs = np.nonzero(mask)
+        assert [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1] == \
+            ann["bbox"], (name, ann["id"])
+        assert int(mask.sum()) == ann["area"]
+        by_image.setdefault(image["file_name"], set()).add(tuple(ann["bbox"]))
+    for s in read_jsonl(built[name] / "samples.jsonl"):
+        for t in s["targets"]:
+            x1, y1, x2, y2 = t["box"]
+            assert (x1, y1, x2 - x1, y2 - y1) in by_image[s["image"]]
