@@ -385,5 +385,31 @@ def export(
                   "multi-target refs", highlight=False)
     print(out / "instances.json")
 
+
+@app.command(name="eval")
+def eval_(
+    predictions: Annotated[Path, typer.Argument(help="Predictions JSONL (medground predict).")],
+    dataset: Annotated[Path, typer.Option(help="The dataset the predictions are for.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Scores JSON; a Markdown table is written beside it "
+                            "(default PREDICTIONS with .eval.json / .eval.md).")] = None,
+) -> None:
+    """Score predicted boxes: Acc@0.1-0.9, mIoU, Center_ACC, multi-target F1, breakdowns."""
+    from medground.errors import ConfigError
+    from medground.eval.score import evaluate, markdown
+    from medground.sinks.files import atomic_write_text, dumps
+
+    try:
+        result = evaluate(predictions, dataset)
+    except (ConfigError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    out = out or predictions.with_suffix(".eval.json")
+    table = markdown(result)
+    atomic_write_text(out, dumps(result) + "\n")
+    atomic_write_text(out.with_suffix(".md"), table)
+    console.print(table, highlight=False, markup=False)
+    print(out)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

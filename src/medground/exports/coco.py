@@ -14,18 +14,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medground.errors import ConfigError
+from medground.dataset import read_samples
 from medground.sinks.files import atomic_write_text, dumps
 from medground.types import Sample, Target
+
+__all__ = ["export_coco", "read_samples"]
 
 _TOKEN = re.compile(r"\w+(?:['-]\w+)*")
 
@@ -49,20 +49,6 @@ class CocoExport:
     refs: int
     multi_refs: int
     folder: Path
-
-
-def read_samples(dataset: Path) -> Iterator[Sample]:
-    path = dataset / "samples.jsonl"
-    if not path.is_file():
-        raise ConfigError(f"{dataset} is not a medground dataset: {path.name} is missing")
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield Sample.from_dict(json.loads(line))
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise ConfigError(f"{path}:{n}: not a sample record ({exc}); run "
-                                      "`medground verify` on the dataset first") from exc
 
 
 def _place(src: Path, dst: Path) -> None:
