@@ -359,31 +359,92 @@ def predict(
 
 
 @app.command()
+def split(
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder written by medground build.")],
+    seed: Annotated[int, typer.Option(help="Seed of the patient shuffle.")] = 0,
+    ratios: Annotated[str, typer.Option(
+        help="train,val,test shares of the samples (ignored with --val/--test).")] = "0.8,0.1,0.1",
+    val: Annotated[int | None, typer.Option(help="Val size in samples (with --test).")] = None,
+    test: Annotated[int | None, typer.Option(help="Test size in samples (with --val).")] = None,
+    hold_out_label: Annotated[list[str] | None, typer.Option(
+        "--hold-out-label", help="A label seen only in test (repeatable).")] = None,
+    hold_out_modality: Annotated[list[str] | None, typer.Option(
+        "--hold-out-modality", help="A modality seen only in test (repeatable).")] = None,
+    hold_out_source: Annotated[list[str] | None, typer.Option(
+        "--hold-out-source", help="A source seen only in test (repeatable).")] = None,
+) -> None:
+    """Patient-level, stratified train/val/test splits (splits.json), with unseen settings."""
+    from medground.dataset import read_samples
+    from medground.errors import ConfigError
+    from medground.splits import SplitPlan, make_splits, write_splits
+
+    try:
+        parts = tuple(float(v) for v in ratios.split(","))
+        if len(parts) != 3:
+            raise ValueError
+    except ValueError:
+        raise typer.BadParameter(f"{ratios!r} is not three numbers such as 0.8,0.1,0.1",
+                                 param_hint="'--ratios'") from None
+    try:
+        plan = SplitPlan(seed=seed, ratios=(parts[0], parts[1], parts[2]), val=val, test=test,
+                         held_out_labels=tuple(hold_out_label or ()),
+                         held_out_modalities=tuple(hold_out_modality or ()),
+                         held_out_sources=tuple(hold_out_source or ()))
+        samples = list(read_samples(dataset))
+        splits = make_splits(samples, plan)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    path = write_splits(dataset, splits, samples)
+    for name, comp in splits.composition(samples).items():
+        size = comp["size"]
+        console.print(f"{name:6s} {size['samples']:7d} samples {size['patients']:6d} patients",
+                      highlight=False)
+    for name, ids in splits.subsets.items():
+        console.print(f"  test subset {name}: {len(ids)}", highlight=False)
+    print(path)
+
+
+@app.command()
 def export(
     dataset: Annotated[Path, typer.Argument(help="A dataset folder written by medground build.")],
     out: OutOption,
     format: Annotated[str, typer.Option(
-        "--format", "-f", help="coco: instances.json (pycocotools), RefCOCO-style refs.json "
-                               "and refs_multi.json, and the images.")] = "coco",
+        "--format", "-f", help="coco (pycocotools instances.json + RefCOCO-style refs), parquet "
+                               "(Hugging Face datasets + dataset card), llamafactory (sharegpt), "
+                               "swift (ms-swift JSONL), lmms-eval (task folder).")] = "coco",
+    answer_format: Annotated[str, typer.Option(
+        help="Box convention of answer texts (llamafactory, lmms-eval): qwen2.5-vl, qwen2-vl, "
+             "qwen3-vl, internvl, internvl-999, normalized.")] = "qwen2.5-vl",
+    image_max_pixels: Annotated[int, typer.Option(
+        min=1, help="The trainer's image pixel budget (LLaMA-Factory image_max_pixels).")
+    ] = 768 * 768,
+    split: Annotated[list[str] | None, typer.Option(
+        "--split", help="Only this split (repeatable); default every split.")] = None,
 ) -> None:
     """Convert a dataset into the files another tool loads."""
     from medground.errors import ConfigError
-    from medground.exports.coco import export_coco
+    from medground.eval.boxes import BOX_FORMATS
+    from medground.exports import FORMATS, ExportOptions, exporter
 
-    if format != "coco":
-        raise typer.BadParameter(f"{format!r} is not one of: coco", param_hint="'--format'")
+    if format not in FORMATS:
+        raise typer.BadParameter(f"{format!r} is not one of: {', '.join(FORMATS)}",
+                                 param_hint="'--format'")
+    if answer_format not in BOX_FORMATS:
+        raise typer.BadParameter(f"{answer_format!r} is not one of {', '.join(BOX_FORMATS)}",
+                                 param_hint="'--answer-format'")
     if out.resolve() == dataset.resolve():
         console.print("[red]error:[/red] --out must be another folder than the dataset")
         raise typer.Exit(2)
+    options = ExportOptions(answer_format=answer_format, image_max_pixels=image_max_pixels,
+                            splits=tuple(split or ()))
     try:
-        done = export_coco(dataset, out)
+        done = exporter(format)(dataset, out, options)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"{done.images} images, {done.annotations} annotations in "
-                  f"{done.categories} categories, {done.refs} refs, {done.multi_refs} "
-                  "multi-target refs", highlight=False)
-    print(out / "instances.json")
+    console.print(done.summary, highlight=False, markup=False)
+    print(done.main_file)
 
 
 @app.command(name="eval")
@@ -393,14 +454,21 @@ def eval_(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Scores JSON; a Markdown table is written beside it "
                             "(default PREDICTIONS with .eval.json / .eval.md).")] = None,
+    split: Annotated[str | None, typer.Option(
+        help="The split to score (default test when the dataset is split, else all).")] = None,
+    box_format: Annotated[str | None, typer.Option(
+        help="Box convention of raw answers (records with an `answer` text instead of "
+             "boxes_px): qwen2.5-vl, qwen2-vl, qwen3-vl, internvl, internvl-999, normalized.")
+    ] = None,
 ) -> None:
-    """Score predicted boxes: Acc@0.1-0.9, mIoU, Center_ACC, multi-target F1, breakdowns."""
+    """Score predicted boxes: Acc@0.1-0.9, mIoU, Center_ACC, multi-target F1, breakdowns,
+    and baselines fitted on the train split (whole image, centre box, mean box per label)."""
     from medground.errors import ConfigError
     from medground.eval.score import evaluate, markdown
     from medground.sinks.files import atomic_write_text, dumps
 
     try:
-        result = evaluate(predictions, dataset)
+        result = evaluate(predictions, dataset, split=split, box_format=box_format)
     except (ConfigError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None

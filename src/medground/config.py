@@ -64,6 +64,10 @@ class _SourceBase(Strict):
     modality: str | None = Field(None, description=_MODALITY_HELP)
     # label_names: each source type declares its own (folder2d also takes file-name labels)
     label_names_key: str | None = Field(None, description="key inside the JSON file, e.g. 'total'")
+    license: str | None = Field(None, description="the source data's license, e.g. CC-BY-SA-4.0 "
+                                "(written into the dataset card of exports)")
+    citation: str | None = Field(None, description="how to cite the source data (BibTeX or a "
+                                 "reference; written into the dataset card)")
 
     @field_validator("modality")
     @classmethod

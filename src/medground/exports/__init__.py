@@ -1,5 +1,61 @@
-"""Conversions of a built dataset into the files other tools load (COCO, ...).
+"""Conversions of a built dataset into the files other tools load.
 
 Every exporter is a pure conversion from the canonical records (``samples.jsonl`` read back as
-:class:`medground.types.Sample`) and writes through the atomic writer (sinks/files.py).
+:class:`medground.types.Sample`, with the splits of ``splits.json``) and writes through the
+atomic writer (sinks/files.py). Each format is one module with one function
+``export(dataset, out, options) -> Exported``; :data:`FORMATS` names them, so the CLI and the
+build config (``exports:``) select formats by name without importing every exporter.
 """
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["FORMATS", "ExportOptions", "Exported", "exporter"]
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What a user may choose about an export; each exporter reads the fields it needs.
+
+    ``answer_format``: the box convention of the answer text (eval/boxes.py ``BOX_FORMATS``),
+    for exports whose answers a model is trained on verbatim. ``image_max_pixels``: the
+    training framework's image pixel budget (LLaMA-Factory's ``image_max_pixels``).
+    ``splits``: only these splits (empty: all).
+    """
+
+    answer_format: str = "qwen2.5-vl"
+    image_max_pixels: int = 768 * 768
+    splits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an exporter wrote: a one-line summary and the file to hand to the tool."""
+
+    summary: str
+    main_file: Path
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+Exporter = Callable[[Path, Path, ExportOptions], Exported]
+
+#: format name -> "module:function"; the help text of each is its module's first line
+FORMATS: dict[str, str] = {
+    "coco": "medground.exports.coco:export",
+    "parquet": "medground.exports.parquet:export",
+    "llamafactory": "medground.exports.llamafactory:export",
+    "swift": "medground.exports.swift:export",
+    "lmms-eval": "medground.exports.lmms_eval:export",
+}
+
+
+def exporter(name: str) -> Exporter:
+    if name not in FORMATS:
+        raise ValueError(f"unknown export format {name!r}; expected one of {', '.join(FORMATS)}")
+    module, func = FORMATS[name].split(":")
+    fn: Exporter = getattr(importlib.import_module(module), func)
+    return fn

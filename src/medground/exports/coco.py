@@ -9,7 +9,8 @@
   all its queries; multi-target samples go to ``refs_multi.json`` with ``ann_ids``.
 * ``images/``: the PNGs, hard-linked where the file system allows, copied otherwise.
 
-``split`` is ``"all"`` until datasets carry splits.
+``split`` is the sample's split (``splits.json``; ``"all"`` when the dataset was never split);
+excluded samples (held out of train/val patients) are not written.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from medground.dataset import read_samples
+from medground.exports import Exported, ExportOptions
 from medground.sinks.files import atomic_write_text, dumps
+from medground.splits import load_splits
 from medground.types import Sample, Target
 
-__all__ = ["export_coco", "read_samples"]
+__all__ = ["export", "export_coco", "read_samples"]
 
 _TOKEN = re.compile(r"\w+(?:['-]\w+)*")
 
@@ -61,9 +64,12 @@ def _place(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def export_coco(dataset: Path, out: Path) -> CocoExport:
+def export_coco(dataset: Path, out: Path, only: tuple[str, ...] = ()) -> CocoExport:
     """Write ``instances.json``, ``refs.json``, ``refs_multi.json`` and ``images/`` into ``out``."""
+    splits = load_splits(dataset)
     samples = list(read_samples(dataset))
+    splits.check(samples)
+    samples = splits.select(samples, only)
     labels = sorted({t.label for s in samples for t in s.targets})
     category = {label: i + 1 for i, label in enumerate(labels)}
     names = {t.label: t.name or t.label for s in samples for t in s.targets}
@@ -90,7 +96,7 @@ def export_coco(dataset: Path, out: Path) -> CocoExport:
         anns = [ann_of(sample, t) for t in sample.targets]
         sentence = {"sent": sample.query, "raw": sample.query, "tokens": tokens(sample.query),
                     "sent_id": sent_id, "sample_id": sample.id, "task": sample.task}
-        split = "all"
+        split = splits.of(sample.id)
         if len(anns) == 1:
             ref = refs.setdefault(anns[0]["id"], {
                 "ref_id": len(refs) + 1, "ann_id": anns[0]["id"],
@@ -121,3 +127,12 @@ def export_coco(dataset: Path, out: Path) -> CocoExport:
     atomic_write_text(out / "refs_multi.json", dumps(multi) + "\n")
     return CocoExport(images=len(images), annotations=len(annotations), categories=len(labels),
                       refs=len(refs), multi_refs=len(multi), folder=out)
+
+
+def export(dataset: Path, out: Path, options: ExportOptions) -> Exported:
+    done = export_coco(dataset, out, options.splits)
+    return Exported(
+        summary=f"{done.images} images, {done.annotations} annotations in {done.categories} "
+                f"categories, {done.refs} refs, {done.multi_refs} multi-target refs",
+        main_file=out / "instances.json",
+        counts={"images": done.images, "annotations": done.annotations, "refs": done.refs})

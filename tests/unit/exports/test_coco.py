@@ -117,3 +117,32 @@ def test_export_of_a_folder_that_is_not_a_dataset_is_a_clear_error(tmp_path: Pat
     result = CliRunner().invoke(app, ["export", str(tmp_path), "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "samples.jsonl is missing" in result.output
+
+
+def test_refs_carry_the_split_and_a_stale_split_file_is_refused(
+        dataset: Path, tmp_path: Path) -> None:
+    import shutil
+
+    ds = tmp_path / "ds"
+    shutil.copytree(dataset, ds)
+    runner = CliRunner()
+    assert runner.invoke(app, ["split", str(ds), "--ratios", "1,0,1"]).exit_code == 0
+    by_sample = json.loads((ds / "splits.json").read_text())["samples"]
+    assert sorted(set(by_sample.values())) == ["test", "train"]  # one scan each
+    result = runner.invoke(app, ["export", str(ds), "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    refs = json.loads((tmp_path / "c" / "refs.json").read_text())
+    multi = json.loads((tmp_path / "c" / "refs_multi.json").read_text())
+    for ref in refs + multi:
+        assert {by_sample[s["sample_id"]] for s in ref["sentences"]} == {ref["split"]}
+    only = runner.invoke(app, ["export", str(ds), "--out", str(tmp_path / "t"), "--split", "test"])
+    assert only.exit_code == 0, only.output
+    images = json.loads((tmp_path / "t" / "instances.json").read_text())["images"]
+    assert {i["case"] for i in images} == {"scan1"} or {i["case"] for i in images} == {"scan0"}
+    first = next(iter(by_sample))
+    del by_sample[first]
+    d = json.loads((ds / "splits.json").read_text())
+    d["samples"] = by_sample
+    (ds / "splits.json").write_text(json.dumps(d))
+    stale = runner.invoke(app, ["export", str(ds), "--out", str(tmp_path / "s")])
+    assert stale.exit_code == 2 and "run `medground split` again" in stale.output
