@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= medground-demo
 
-.PHONY: demo test lint unit integration bench clean
+.PHONY: demo test lint unit integration bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ unit: $(VENV)/.installed-dev
 
 integration: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest tests/integration
+
+# Debian's chromium + chromium-driver for the HTML report's browser test (apt-get, as root or
+# through sudo); does nothing when both are installed
+chromium:
+	@sh scripts/ensure-chromium.sh
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -183,6 +183,7 @@ def build(
     if not quiet:
         _summary(manifest, out)
     code = _exit_code(manifest, out, strict, quiet)
+    _write_outputs(cfg, out, quiet)
     print(out / "samples.jsonl")
     if code:
         raise typer.Exit(code)
@@ -282,6 +283,25 @@ def inspect(
     Console().print(table)
 
 
+def _write_outputs(cfg: BuildConfig, out: Path, quiet: bool) -> list[tuple[str, Path]]:
+    """The config's ``outputs`` (splits, exports, report) after a build; an error in them
+    (an unknown held-out label, say) exits 2 and leaves the built dataset as it is."""
+    from medground.errors import ConfigError
+    from medground.outputs import write_outputs
+
+    try:
+        written = write_outputs(cfg.outputs, out)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] outputs: {escape(str(exc))} (the dataset in "
+                      f"{escape(str(out))} is built; fix the `outputs` section and run again)",
+                      highlight=False)
+        raise typer.Exit(2) from None
+    if not quiet:
+        for what, path in written:
+            console.print(f"{what:18s} {escape(str(path))}", highlight=False)
+    return written
+
+
 def _short(labels: list[str], n: int = 6) -> str:
     more = f" +{len(labels) - n}" if len(labels) > n else ""
     return ", ".join(labels[:n]) + more
@@ -306,7 +326,11 @@ def demo(
         _summary(manifest, out)
         console.print(f"demo dataset written to [bold]{out.resolve()}[/bold]")
     code = _exit_code(manifest, out, strict=False, quiet=quiet)
+    written = _write_outputs(cfg, out, quiet)
     print(out / "samples.jsonl")
+    for what, path in written:
+        if what == "report":
+            console.print(f"report: open [bold]{path.resolve()}[/bold] in a browser")
     if code:
         raise typer.Exit(code)
 
@@ -478,6 +502,25 @@ def eval_(
     atomic_write_text(out.with_suffix(".md"), table)
     console.print(table, highlight=False, markup=False)
     print(out)
+
+
+@app.command()
+def report(
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder written by medground build.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="HTML file to write (default DATASET/report.html).")] = None,
+) -> None:
+    """One self-contained HTML page: counts, funnel, errors, distributions, splits,
+    evaluation results and a filterable gallery of samples with their boxes drawn."""
+    from medground.report import write_report
+
+    try:
+        path = write_report(dataset, out)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    print(path)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

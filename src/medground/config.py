@@ -22,6 +22,7 @@ from pydantic import (
 
 from medground import modality as vocabulary
 from medground.errors import ConfigError
+from medground.outputs import OutputsConfig
 
 
 class Strict(BaseModel):
@@ -340,6 +341,7 @@ class BuildConfig(Strict):
     queries: QueriesConfig = QueriesConfig()
     verify: VerifyConfig = VerifyConfig()
     vlm: VLMConfig | None = None
+    outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     pseudonym_salt: str = Field("medground", description="salt of the pseudonymous patient ids")
 
     @property

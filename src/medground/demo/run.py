@@ -18,6 +18,8 @@ def demo_config(data_root: Path, planes: tuple[str, ...] = ("axial", "coronal"))
         "source": {"type": "nifti", "root": str(data_root), "dataset_json": "dataset.json"},
         "slicing": {"planes": list(planes), "mode": "max_area", "window": "abdomen"},
         "queries": {"per_target": 2, "seed": 0},
+        # what `make demo` shows: splits, the Hugging Face export and the report
+        "outputs": {"split": {"seed": 0}, "exports": ["parquet"], "report": True},
     }
     return parse_config(raw, base_dir=data_root)
 

@@ -77,7 +77,9 @@ def versions(cfg: BuildConfig) -> dict[str, str]:
 
 
 def config_text(cfg: BuildConfig) -> str:
-    exclude = {"vlm": set(PACE_ONLY)} if cfg.vlm is not None else None
+    exclude: dict[str, Any] = {"outputs": True}  # written after the samples, never in them
+    if cfg.vlm is not None:
+        exclude["vlm"] = set(PACE_ONLY)
     return cfg.model_dump_json(exclude=exclude)
 
 

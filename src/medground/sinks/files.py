@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, TextIO, cast
+from typing import IO, Any, BinaryIO, TextIO, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -77,6 +77,14 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
     :func:`_atomic_handle`)."""
     with _atomic_handle(path, "w", encoding="utf-8", newline="\n") as fh:
         yield cast(TextIO, fh)
+
+
+@contextmanager
+def atomic_binary_writer(path: Path) -> Iterator[BinaryIO]:
+    """A binary handle streaming into ``path`` atomically (see :func:`_atomic_handle`), e.g.
+    for a Parquet writer that writes row group after row group."""
+    with _atomic_handle(path, "wb") as fh:
+        yield cast(BinaryIO, fh)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
