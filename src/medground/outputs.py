@@ -37,6 +37,8 @@ class OutputsConfig(_Strict):
     split: SplitConfig | None = None
     exports: tuple[ExportName, ...] = ()
     answer_format: str = Field("qwen2.5-vl", description="box convention of exported answers")
+    image_max_pixels: int = Field(768 * 768, gt=0, description="the trainer's image pixel "
+                                  "budget (LLaMA-Factory image_max_pixels)")
     report: bool = False
 
     @field_validator("answer_format")
@@ -61,7 +63,8 @@ def write_outputs(cfg: OutputsConfig, out: Path) -> list[tuple[str, Path]]:
         samples = list(read_samples(out))
         plan = SplitPlan(**cfg.split.model_dump())
         done.append(("splits", write_splits(out, make_splits(samples, plan), samples)))
-    options = ExportOptions(answer_format=cfg.answer_format)
+    options = ExportOptions(answer_format=cfg.answer_format,
+                            image_max_pixels=cfg.image_max_pixels)
     for name in cfg.exports:
         exported = exporter(name)(out, out / "exports" / name, options)
         done.append((f"{name} export", exported.main_file))

@@ -39,6 +39,11 @@ _RELATIVE: dict[str, tuple[float, float, bool]] = {
 QWEN25_FACTOR = 28
 QWEN25_MIN_PIXELS = 56 * 56
 QWEN25_MAX_PIXELS = 1280 * 28 * 28  # the processor default; vLLM's model config allows more
+# Qwen3-VL image processor (preprocessor_config.json "size"): patch 16 x merge 2, and
+# shortest_edge / longest_edge, which are pixel counts (256 * 256 and 4096 * 4096)
+QWEN3_FACTOR = 32
+QWEN3_MIN_PIXELS = 256 * 256
+QWEN3_MAX_PIXELS = 4096 * 4096
 
 
 def _check(fmt: str) -> None:
@@ -68,18 +73,42 @@ def input_size(fmt: str, width: int, height: int) -> tuple[int, int]:
     _check(fmt)
     if fmt != "qwen2.5-vl":
         return width, height
-    f = QWEN25_FACTOR
+    return smart_resize(width, height, QWEN25_FACTOR, QWEN25_MIN_PIXELS, QWEN25_MAX_PIXELS)
+
+
+def smart_resize(width: int, height: int, factor: int, min_pixels: int,
+                 max_pixels: int) -> tuple[int, int]:
+    """The Qwen-VL processors' ``smart_resize`` as ``(w, h)``: each side rounded to a multiple
+    of ``factor``, then scaled (floor / ceil to multiples) into ``[min_pixels, max_pixels]``."""
+    f = factor
     h_bar = max(f, round(height / f) * f)
     w_bar = max(f, round(width / f) * f)
-    if h_bar * w_bar > QWEN25_MAX_PIXELS:
-        beta = math.sqrt(height * width / QWEN25_MAX_PIXELS)
+    if h_bar * w_bar > max_pixels:
+        beta = math.sqrt(height * width / max_pixels)
         h_bar = max(f, math.floor(height / beta / f) * f)
         w_bar = max(f, math.floor(width / beta / f) * f)
-    elif h_bar * w_bar < QWEN25_MIN_PIXELS:
-        beta = math.sqrt(QWEN25_MIN_PIXELS / (height * width))
+    elif h_bar * w_bar < min_pixels:
+        beta = math.sqrt(min_pixels / (height * width))
         h_bar = math.ceil(height * beta / f) * f
         w_bar = math.ceil(width * beta / f) * f
     return w_bar, h_bar
+
+
+def processor_size(fmt: str, width: int, height: int) -> tuple[int, int]:
+    """Size ``(w, h)`` the image processor of ``fmt``'s model family resizes a ``width x
+    height`` image to: for a training export that writes images at exactly that size.
+
+    ``qwen2.5-vl`` is :func:`input_size`; ``qwen2-vl`` the same rule (Qwen2.5-VL reuses the
+    Qwen2-VL image processor); ``qwen3-vl`` smart-resizes to multiples of 32 within its own budget. The
+    InternVL processors cut dynamic 448-pixel tiles, which no single image size survives, and
+    ``normalized`` names no model: those sizes are returned unchanged.
+    """
+    _check(fmt)
+    if fmt in ("qwen2.5-vl", "qwen2-vl"):
+        return smart_resize(width, height, QWEN25_FACTOR, QWEN25_MIN_PIXELS, QWEN25_MAX_PIXELS)
+    if fmt == "qwen3-vl":
+        return smart_resize(width, height, QWEN3_FACTOR, QWEN3_MIN_PIXELS, QWEN3_MAX_PIXELS)
+    return width, height
 
 
 def to_pixels(box: Sequence[float], fmt: str, width: int, height: int) -> Box:

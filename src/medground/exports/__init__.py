@@ -13,8 +13,15 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["FORMATS", "ExportOptions", "Exported", "exporter"]
+from medground.errors import ConfigError
+
+if TYPE_CHECKING:
+    from medground.splits import Splits
+    from medground.types import Sample
+
+__all__ = ["FORMATS", "ExportOptions", "Exported", "exporter", "samples_to_export"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +66,20 @@ def exporter(name: str) -> Exporter:
     module, func = FORMATS[name].split(":")
     fn: Exporter = getattr(importlib.import_module(module), func)
     return fn
+
+
+def samples_to_export(dataset: Path, only: tuple[str, ...] = ()) -> tuple[Splits, list[Sample]]:
+    """The dataset's splits and the samples an export writes: the splits checked (no patient in
+    two, none stale), excluded samples left out, only the splits in ``only`` when given; no
+    sample at all is a ConfigError."""
+    from medground.dataset import read_samples
+    from medground.splits import load_splits
+
+    splits = load_splits(dataset)
+    every = list(read_samples(dataset))
+    splits.check(every)
+    samples = splits.select(every, only)
+    if not samples:
+        raise ConfigError(f"no samples to export from {dataset}"
+                          + (f" in split(s) {', '.join(only)}" if only else ""))
+    return splits, samples

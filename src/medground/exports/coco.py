@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from medground.dataset import read_samples
-from medground.exports import Exported, ExportOptions
+from medground.exports import Exported, ExportOptions, samples_to_export
 from medground.sinks.files import atomic_write_text, dumps
-from medground.splits import load_splits
 from medground.types import Sample, Target
 
 __all__ = ["export", "export_coco", "read_samples"]
@@ -66,10 +65,7 @@ def _place(src: Path, dst: Path) -> None:
 
 def export_coco(dataset: Path, out: Path, only: tuple[str, ...] = ()) -> CocoExport:
     """Write ``instances.json``, ``refs.json``, ``refs_multi.json`` and ``images/`` into ``out``."""
-    splits = load_splits(dataset)
-    samples = list(read_samples(dataset))
-    splits.check(samples)
-    samples = splits.select(samples, only)
+    splits, samples = samples_to_export(dataset, only)
     labels = sorted({t.label for s in samples for t in s.targets})
     category = {label: i + 1 for i, label in enumerate(labels)}
     names = {t.label: t.name or t.label for s in samples for t in s.targets}
