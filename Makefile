@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= medground-demo
+# the suite on both cores; a test file stays on one worker, so its module fixtures build once
+PYTEST_PAR ?= -n 2 --dist loadfile
 
 .PHONY: demo test lint unit integration bench clean chromium frameworks test-frameworks
 
@@ -34,17 +36,17 @@ lint: $(VENV)/.installed-dev
 # (exports loaded by LLaMA-Factory, ms-swift, lmms-eval) run after both
 test: lint chromium
 	@bash scripts/frameworks-venv.sh > .frameworks-venv.log 2>&1 & fw=$$!; \
-	$(BIN)/python -m pytest; rc=$$?; \
+	$(BIN)/python -m pytest $(PYTEST_PAR); rc=$$?; \
 	if ! wait $$fw; then cat .frameworks-venv.log; echo "building .venv-frameworks failed"; exit 1; fi; \
 	tail -1 .frameworks-venv.log; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi; \
 	.venv-frameworks/bin/python -m pytest tests/frameworks
 
 unit: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest $(PYTEST_PAR) tests/unit
 
 integration: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest $(PYTEST_PAR) tests/integration
 
 # Debian's chromium + chromium-driver for the HTML report's browser test (apt-get, as root or
 # through sudo); does nothing when both are installed

@@ -20,7 +20,8 @@ from medground.errors import ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn medical segmentation data into verified referring-grounding data.")
-console = Console(stderr=True)
+# soft wrap: a message naming a long path stays one line that can be copied (and grepped)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _version(value: bool) -> None:

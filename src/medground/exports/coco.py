@@ -15,16 +15,14 @@ excluded samples (held out of train/val patients) are not written.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from medground.dataset import read_samples
 from medground.exports import Exported, ExportOptions, samples_to_export
-from medground.sinks.files import atomic_write_text, dumps
+from medground.sinks.files import atomic_write_text, dumps, place_file
 from medground.types import Sample, Target
 
 __all__ = ["export", "export_coco", "read_samples"]
@@ -51,16 +49,6 @@ class CocoExport:
     refs: int
     multi_refs: int
     folder: Path
-
-
-def _place(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        return
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def export_coco(dataset: Path, out: Path, only: tuple[str, ...] = ()) -> CocoExport:
@@ -108,7 +96,7 @@ def export_coco(dataset: Path, out: Path, only: tuple[str, ...] = ()) -> CocoExp
                           "sentences": [sentence], "sent_ids": [sent_id]})
     out.mkdir(parents=True, exist_ok=True)
     for image in images:
-        _place(dataset / image, out / image)
+        place_file(dataset / image, out / image)
     instances = {
         "info": {"description": f"medground export of {dataset.name}",
                  "box_convention": "bbox [x, y, w, h] in pixels of the PNG; "

@@ -21,9 +21,7 @@ split is written whole, and the summary says so. The prompt asks for ``options.a
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -36,7 +34,12 @@ from medground.errors import ConfigError
 from medground.eval.boxes import BOX_FORMATS, input_size
 from medground.eval.predict import PROMPT_VERSION, prompt
 from medground.exports import Exported, ExportOptions
-from medground.sinks.files import atomic_write_bytes, atomic_write_jsonl, atomic_write_text
+from medground.sinks.files import (
+    atomic_write_bytes,
+    atomic_write_jsonl,
+    atomic_write_text,
+    place_file,
+)
 from medground.splits import UNSPLIT, load_splits
 from medground.types import Sample
 
@@ -79,16 +82,6 @@ def _function_node(dumper: yaml.SafeDumper, fn: _Function) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(_Function, _function_node)
-
-
-def _place(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        dst.unlink()  # a stale image of an earlier export
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def _row(sample: Sample, image: Path, fmt: str) -> dict[str, Any]:
@@ -153,7 +146,7 @@ def export_task(dataset: Path, out: Path, options: ExportOptions,
         image = (out / s.image).resolve()
         if not image.is_relative_to(out):
             raise ConfigError(f"sample {s.id}: image path {s.image!r} leaves the dataset folder")
-        _place(dataset / s.image, image)
+        place_file(dataset / s.image, image)
         rows.append(_row(s, image, fmt))
     data = out / f"{key}.jsonl"
     atomic_write_jsonl(data, rows)

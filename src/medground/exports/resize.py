@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import shutil
 from pathlib import Path
 
 from PIL import Image
 
 from medground.errors import ConfigError
 from medground.eval.boxes import QWEN3_FACTOR, QWEN25_FACTOR, processor_size
-from medground.sinks.files import atomic_write_bytes
+from medground.sinks.files import atomic_write_bytes, place_file
 
 __all__ = ["LLAMAFACTORY_MIN_PIXELS", "llamafactory_size", "place_image", "trained_size",
            "write_image"]
@@ -85,16 +83,8 @@ def trained_size(fmt: str, width: int, height: int, image_max_pixels: int) -> tu
 
 
 def place_image(src: Path, dst: Path) -> None:
-    """``src`` at ``dst`` unchanged: hard-linked where the file system allows, else copied."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        if dst.samefile(src):
-            return
-        dst.unlink()
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+    """``src`` at ``dst`` unchanged (sinks/files.py :func:`place_file`)."""
+    place_file(src, dst)
 
 
 def write_image(src: Path, dst: Path, size: tuple[int, int]) -> None:

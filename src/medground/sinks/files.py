@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +93,21 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     renamed over the target, the folder fsynced."""
     with _atomic_handle(path, "wb") as fh:
         fh.write(data)
+
+
+def place_file(src: Path, dst: Path) -> None:
+    """``src`` at ``dst``, unchanged: a hard link where the file system allows, else an atomic
+    copy; a different file already at ``dst`` (an earlier export) is replaced, never kept."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        if dst.samefile(src):
+            return
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        with open(src, "rb") as fh, _atomic_handle(dst, "wb") as out:
+            shutil.copyfileobj(fh, out)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -49,3 +49,27 @@ def test_files_get_the_usual_mode_not_a_private_one(tmp_path: Path) -> None:
         os.umask(old)
     for name in ("a.png", "b.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+
+
+def test_place_file_links_replaces_stale_files_and_copies_across_file_systems(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from medground.sinks import files
+
+    src = tmp_path / "a.png"
+    src.write_bytes(b"new image")
+    dst = tmp_path / "out" / "a.png"
+    dst.parent.mkdir()
+    dst.write_bytes(b"stale image of an earlier export")
+    files.place_file(src, dst)
+    assert dst.read_bytes() == b"new image" and dst.samefile(src)
+    files.place_file(src, dst)  # already there: nothing to do
+    assert dst.samefile(src)
+
+    def no_link(a: object, b: object) -> None:
+        raise OSError("cross-device link")
+
+    monkeypatch.setattr(files.os, "link", no_link)
+    other = tmp_path / "out2" / "a.png"
+    files.place_file(src, other)
+    assert other.read_bytes() == b"new image" and not other.samefile(src)
+    assert not list(other.parent.glob("*.tmp*")), "the copy left a temporary file"
