@@ -174,7 +174,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines = ["| group | n | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
 
     def row(name: str, n: int, scores: dict[str, float]) -> str:
-        return f"| {name} | {n} | " + " | ".join(f"{scores.get(c, 0.0):.3f}" for c in cols) + " |"
+        # nothing scored is "-", never a score of 0
+        cells = (f"{scores[c]:.3f}" if c in scores else "-" for c in cols)
+        return f"| {name} | {n} | " + " | ".join(cells) + " |"
 
     lines.append(row(f"model ({result['split']})", result["counts"]["scored"], result["single"]))
     base = result["baselines"]

@@ -121,3 +121,12 @@ def test_raw_answers_without_a_box_format_are_a_clear_error(dataset: Path) -> No
     result = CliRunner().invoke(app, ["eval", str(path), "--dataset", str(dataset),
                                       "--split", "val"])
     assert result.exit_code == 2 and "no split 'val'" in " ".join(result.output.split())
+
+
+def test_nothing_scored_is_a_dash_not_a_zero(dataset: Path) -> None:
+    path = dataset / "none.jsonl"
+    path.write_text("")
+    result = CliRunner().invoke(app, ["eval", str(path), "--dataset", str(dataset)])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("| model"))
+    assert row == "| model (test) | 0 | " + " | ".join(["-"] * 7) + " |"
