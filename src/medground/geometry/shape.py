@@ -17,10 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 from scipy.spatial import ConvexHull
-from skimage.measure import find_contours, regionprops
+from skimage.measure import inertia_tensor, inertia_tensor_eigvals
+from skimage.measure import moments_central as central_moments
 from skimage.morphology import convex_hull_image
 
 from medground.geometry.boxes import mask_to_box
+from medground.geometry.contours import mask_contours
+from medground.geometry.crops import SQUARE, enclosed_background
 
 _SQUARE = ndimage.generate_binary_structure(2, 2)
 _MIN_MINOR_AXIS = 1e-6
@@ -52,12 +55,12 @@ def count_holes(mask: NDArray[np.bool_], min_fraction: float = MIN_HOLE_FRACTION
     Background is 8-connected here: a notch that reaches the outside only through a diagonal
     gap between two pixels is not a hole, so jagged boundaries do not create pinhole "holes".
     """
-    filled = ndimage.binary_fill_holes(mask, structure=_SQUARE)
-    labelled, n = ndimage.label(filled & ~mask, structure=_SQUARE)
-    if n == 0:
+    mask = np.asarray(mask, dtype=bool)
+    labelled, enclosed = enclosed_background(mask, SQUARE)
+    sizes = np.bincount(labelled.ravel(), minlength=enclosed.size)[enclosed]
+    if sizes.size == 0:
         return 0
-    sizes = np.bincount(labelled.ravel())[1:]
-    min_area = max(1, math.ceil(round(min_fraction * int(filled.sum()), 6)))
+    min_area = max(1, math.ceil(round(min_fraction * (int(mask.sum()) + int(sizes.sum())), 6)))
     return int((sizes >= min_area).sum())
 
 
@@ -65,6 +68,20 @@ def count_parts(mask: NDArray[np.bool_]) -> int:
     """8-connected foreground components."""
     _, n = ndimage.label(mask, structure=_SQUARE)
     return int(n)
+
+
+def _contours(mask: NDArray[np.bool_]) -> list[NDArray[np.float64]]:
+    """Marching-squares contours at 0.5 of ``mask`` padded by one pixel (8-connected
+    foreground): the sub-pixel boundary every length measure here uses."""
+    return mask_contours(mask)  # find_contours(np.pad(mask, 1), 0.5, "high"), exactly
+
+
+def _lengths(contours: list[NDArray[np.float64]]) -> tuple[float, float, ConvexHull]:
+    """(perimeter, hull perimeter, hull) of the contour points (see :func:`boundary_lengths`)."""
+    length = sum(float(np.hypot(*np.diff(c, axis=0).T).sum()) for c in contours)
+    # contours of a non-empty mask always enclose some area, so the hull is never degenerate
+    hull = ConvexHull(np.vstack(contours))
+    return length, min(float(hull.area), length), hull  # 2D: "area" is the perimeter
 
 
 def boundary_lengths(mask: NDArray[np.bool_]) -> tuple[float, float]:
@@ -75,22 +92,24 @@ def boundary_lengths(mask: NDArray[np.bool_]) -> tuple[float, float]:
     points. Both lengths come from the same polygonal boundary, so their ratio stays <= 1 and
     does not drift with size the way staircase-perimeter estimates of a rasterised hull do.
     """
-    padded = np.pad(mask, 1).astype(np.float64)
-    contours = find_contours(padded, 0.5, fully_connected="high")
-    length = sum(float(np.hypot(*np.diff(c, axis=0).T).sum()) for c in contours)
-    # contours of a non-empty mask always enclose some area, so the hull is never degenerate
-    hull_length = float(ConvexHull(np.vstack(contours)).area)  # 2D: "area" is the perimeter
-    return length, min(hull_length, length)
+    length, hull_length, _ = _lengths(_contours(mask))
+    return length, hull_length
+
+
+def _feret(points: NDArray[np.float64], hull: ConvexHull | None) -> float:
+    """Longest distance between two of ``points`` (only hull vertices can be the ends)."""
+    if hull is not None:
+        points = points[hull.vertices]
+    diffs = points[:, None, :] - points[None, :, :]
+    return float(np.sqrt((diffs**2).sum(-1)).max())
 
 
 def feret_diameter(mask: NDArray[np.bool_]) -> float:
     """Longest distance across the sub-pixel boundary (marching-squares contour at 0.5)."""
-    padded = np.pad(mask, 1).astype(np.float64)
-    points = np.vstack(find_contours(padded, 0.5, fully_connected="high"))
+    points = np.vstack(_contours(mask))
     if len(points) >= 3 and np.linalg.matrix_rank(points - points[0]) == 2:
-        points = points[ConvexHull(points).vertices]
-    diffs = points[:, None, :] - points[None, :, :]
-    return float(np.sqrt((diffs**2).sum(-1)).max())
+        return _feret(points, ConvexHull(points))
+    return _feret(points, None)
 
 
 def convex_hull(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -104,6 +123,51 @@ def convex_hull(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
         return mask  # a point or a straight line is its own hull
     hull: NDArray[np.bool_] = convex_hull_image(mask, offset_coordinates=False)
     return hull | mask
+
+
+def _collinear(points: NDArray[np.int64]) -> bool:
+    """Do integer points lie on one line (or are fewer than 3)? Exact cross products."""
+    d = points - points[0]
+    nonzero = np.flatnonzero(d.any(axis=1))
+    if points.shape[0] < 3 or nonzero.size == 0:
+        return True
+    dx, dy = d[nonzero[0]]
+    return not bool((d[:, 0] * dy - d[:, 1] * dx).any())
+
+
+def _extreme_pixels(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(row, col) of the first and last pixel of every row and column, each once: every
+    vertex of the pixel-centre hull is among them (the candidates of skimage's hull)."""
+    h, w = mask.shape
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    by_row = mask[rows]
+    by_col = mask[:, cols]
+    flat = np.concatenate([
+        rows * w + by_row.argmax(axis=1), rows * w + (w - 1 - by_row[:, ::-1].argmax(axis=1)),
+        by_col.argmax(axis=0) * w + cols, (h - 1 - by_col[::-1].argmax(axis=0)) * w + cols])
+    unique = np.unique(flat)  # repeated points can trouble qhull (skimage drops them too)
+    return np.stack([unique // w, unique % w], axis=1).astype(np.int64)
+
+
+def convex_hull_area(mask: NDArray[np.bool_]) -> int:
+    """Pixels of :func:`convex_hull` (``convex_hull(mask).sum()``) without drawing it.
+
+    The hull of pixel centres is a polygon with integer vertices and a pixel is in it when its
+    centre is inside or on the boundary, so Pick's theorem counts them exactly: inside + on the
+    boundary = A + B / 2 + 1, with A the polygon's area and B = sum over edges of
+    gcd(|dx|, |dy|), the lattice points on its edges. Every pixel of the mask is such a point,
+    so the union with the mask adds none.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    points = _extreme_pixels(mask)
+    if _collinear(points):
+        return int(mask.sum())  # a point or a straight line is its own hull
+    v = points[ConvexHull(points).vertices]
+    nxt = np.roll(v, -1, axis=0)
+    twice_area = abs(int((v[:, 0] * nxt[:, 1] - nxt[:, 0] * v[:, 1]).sum()))
+    on_edges = int(np.gcd(np.abs(nxt[:, 0] - v[:, 0]), np.abs(nxt[:, 1] - v[:, 1])).sum())
+    return (twice_area + on_edges) // 2 + 1
 
 
 def screen_orientation_deg(skimage_orientation: float) -> float:
@@ -143,12 +207,11 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
         raise ValueError("cannot measure the shape of an empty mask")
     mask = mask[box[1] : box[3], box[0] : box[2]]  # every measure is translation-invariant
 
-    props = regionprops(mask.astype(np.uint8))[0]
-    area = int(props.area)
-    perim, hull_perim = boundary_lengths(mask)
-    major = float(props.axis_major_length)
-    minor = float(props.axis_minor_length)
-
+    area = int(mask.sum())
+    major, minor, orientation = moment_axes(mask)
+    contours = _contours(mask)
+    perim, hull_perim, hull = _lengths(contours)
+    points = np.vstack(contours)
     circularity = min(1.0, 4.0 * math.pi * area / perim**2)
     return ShapeMeasures(
         area_px=area,
@@ -156,10 +219,36 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
         eq_diameter_px=math.sqrt(4.0 * area / math.pi),
         elongation=max(1.0, major / max(minor, _MIN_MINOR_AXIS)),
         circularity=circularity,
-        solidity=area / int(convex_hull(mask).sum()),
+        solidity=area / convex_hull_area(mask),
         convexity=hull_perim / perim,
-        orientation_deg=screen_orientation_deg(float(props.orientation)),
+        orientation_deg=screen_orientation_deg(orientation),
         holes=count_holes(mask),
         parts=count_parts(mask),
-        roundness=min(1.0, 4.0 * area / (math.pi * max(feret_diameter(mask), 1.0) ** 2)),
+        roundness=min(1.0, 4.0 * area / (math.pi * max(_feret(points, hull), 1.0) ** 2)),
     )
+
+
+_UNIT_SPACING: Final = np.full(2, 1.0)
+
+
+def moment_axes(mask: NDArray[np.bool_]) -> tuple[float, float, float]:
+    """(major, minor axis length, orientation in skimage's radians) of the moment ellipse of a
+    mask cropped to its box: ``regionprops``'s ``axis_major_length``, ``axis_minor_length`` and
+    ``orientation``, from the same skimage moment functions without a region object.
+
+    regionprops takes the centroid from raw moments (``moments(image, 3)``); the three it uses,
+    the pixel count and the sums of the row and column indices, are integers well below 2**53,
+    so every order of summation gives them exactly and integer sums give the same centroid."""
+    image = mask.astype(np.uint8)
+    rows, cols = np.nonzero(mask)
+    n = rows.size
+    centroid = np.asarray((float(rows.sum()) / n, float(cols.sum()) / n))
+    mu = central_moments(image, centroid, order=3, spacing=_UNIT_SPACING)
+    tensor = inertia_tensor(mask, mu, spacing=_UNIT_SPACING)
+    eigvals = inertia_tensor_eigvals(mask, T=tensor)
+    a, b, _, c = (float(v) for v in tensor.flat)
+    if a - c == 0:
+        orientation = math.pi / 4.0 if b < 0 else -math.pi / 4.0
+    else:
+        orientation = 0.5 * math.atan2(-2 * b, c - a)
+    return 4 * math.sqrt(eigvals[0]), 4 * math.sqrt(eigvals[-1]), orientation

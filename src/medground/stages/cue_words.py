@@ -20,9 +20,10 @@ from numpy.typing import NDArray
 from scipy import ndimage
 from skimage.color import rgb2gray
 from skimage.filters import threshold_otsu
-from skimage.morphology import disk
 
 from medground.geometry.boxes import mask_to_box
+from medground.geometry.crops import fill_holes, grow_disc
+from medground.geometry.crops import window as crop_window
 from medground.geometry.shape import ShapeMeasures
 from medground.modality import code_of
 
@@ -252,26 +253,33 @@ def default_ring_px(mask_area: int) -> int:
 
 
 def ring_contrast(
-    image: NDArray[np.uint8], mask: NDArray[np.bool_], ring_px: int | None = None
+    image: NDArray[np.uint8], mask: NDArray[np.bool_], ring_px: int | None = None,
+    *, box: Sequence[int] | None = None, area: int | None = None,
 ) -> RingContrast | None:
     """Mean grey inside ``mask`` against a ring ``ring_px`` wide around its hole-filled outline
     (disc dilation, clipped to the image). None when the ring is empty (the mask covers the
-    image); ValueError for an empty or mismatched mask."""
+    image); ValueError for an empty or mismatched mask.
+
+    Only the mask's box grown by the ring width is read (the dilation cannot reach further;
+    the window stops at the image edge, so nothing outside the image counts as ring); a caller
+    that knows the mask's tight ``box`` and pixel ``area`` passes them and nothing else of the
+    mask is read."""
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != image.shape[:2]:
         raise ValueError(f"mask shape {mask.shape} does not match image shape {image.shape}")
-    box = mask_to_box(mask)
     if box is None:
-        raise ValueError("cannot measure the contrast of an empty mask")
-    width = default_ring_px(int(mask.sum())) if ring_px is None else int(ring_px)
+        box = mask_to_box(mask)
+        if box is None:
+            raise ValueError("cannot measure the contrast of an empty mask")
+    if area is None:
+        area = int(mask.sum())
+    width = default_ring_px(area) if ring_px is None else int(ring_px)
     if width < 1:
         raise ValueError(f"ring_px must be >= 1, got {ring_px}")
-    # work in the mask's box grown by the ring width: the dilation cannot reach further
-    x1, y1, x2, y2 = box
-    window = np.s_[max(0, y1 - width) : y2 + width, max(0, x1 - width) : x2 + width]
-    g, inside = grey(image[window]), mask[window]
-    filled = ndimage.binary_fill_holes(inside, structure=_SQUARE)
-    ring = ndimage.binary_dilation(filled, structure=disk(width)) & ~filled
+    win = crop_window(box, width, mask.shape)
+    g, inside = grey(image[win]), mask[win]
+    filled = fill_holes(inside, _SQUARE)
+    ring = grow_disc(filled, width) & ~filled
     if not ring.any():
         return None
     inside_mean = float(g[inside].mean())

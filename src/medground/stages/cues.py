@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
+from medground.geometry.crops import Window, box_of_mask, fill_holes, window
 from medground.geometry.shape import shape_measures
 from medground.stages.cue_words import (
     grid_cell,
@@ -28,6 +29,7 @@ from medground.stages.cue_words import (
 )
 from medground.stages.regions import Regions
 from medground.types import (
+    BoolArray,
     Cues,
     IntensityCues,
     LocationCues,
@@ -42,6 +44,8 @@ from medground.types import (
 MIDLINE_BAND = 0.06
 #: share of a target inside another structure's filled mask for "inside"
 INSIDE_FRACTION = 0.9
+#: a region within this many 4-connected steps of another is "adjacent" to it
+ADJACENT_PX = 2
 
 
 def _r(x: float, nd: int = 3) -> float:
@@ -49,13 +53,84 @@ def _r(x: float, nd: int = 3) -> float:
 
 
 def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
-    """One cue record per region, in region order."""
+    """One cue record per region, in region order.
+
+    Every measure works on the region's box (``regions.xyxy``, the tight box of its mask) plus
+    the margin it needs, and relations are prefiltered by boxes, so a view costs about its
+    regions' boxes rather than the image once per region and pair (see
+    :mod:`medground.geometry.crops` for why each crop gives the whole-image answer)."""
     midline = view.midline_x if view.frame else None
-    filled = [ndimage.binary_fill_holes(m) for m in regions.masks]
+    crops = RegionCrops(regions)
     return [dataclasses.replace(
-        measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm),
-        relations=tuple(relations(i, regions, filled, view.frame, midline)),
+        measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm,
+                box=crops.box(i)),
+        relations=tuple(relations(i, regions, crops, view.frame, midline)),
         ordinal=ordinal(i, regions)) for i in range(len(regions))]
+
+
+class RegionCrops:
+    """Per-region crops a view's relations need, each made once and only when asked for:
+    the mask on its box, its pixel count, the hole-filled mask on its box (scipy's default
+    4-connected background, as ``binary_fill_holes(mask)``) and the mask grown by
+    ``ADJACENT_PX`` (two 4-connected dilations) on its box plus that margin."""
+
+    def __init__(self, regions: Regions) -> None:
+        self.regions = regions
+        self.boxes: list[tuple[int, int, int, int]] = [
+            (int(a), int(b), int(c), int(d)) for a, b, c, d in regions.xyxy.tolist()]
+        self.labels: list[str] = [str(v) for v in regions.label.tolist()]
+        self.instances: list[int] = [int(v) for v in regions.instance.tolist()]
+        self.cx: list[float] = [float(v) for v in regions.centroid[:, 0].tolist()]
+        self._filled: dict[int, BoolArray] = {}
+        self._grown: dict[int, tuple[Window, BoolArray]] = {}
+        self._area: dict[int, int] = {}
+
+    def box(self, i: int) -> tuple[int, int, int, int]:
+        return self.boxes[i]
+
+    def crop(self, i: int) -> BoolArray:
+        x1, y1, x2, y2 = self.box(i)
+        return self.regions.masks[i][y1:y2, x1:x2]
+
+    def area(self, i: int) -> int:
+        if i not in self._area:
+            self._area[i] = int(self.crop(i).sum())
+        return self._area[i]
+
+    def filled(self, i: int) -> BoolArray:
+        if i not in self._filled:
+            self._filled[i] = fill_holes(self.crop(i))
+        return self._filled[i]
+
+    def grown(self, i: int) -> tuple[Window, BoolArray]:
+        if i not in self._grown:
+            win = window(self.box(i), ADJACENT_PX, self.regions.masks[i].shape)
+            self._grown[i] = win, ndimage.binary_dilation(self.regions.masks[i][win],
+                                                          iterations=ADJACENT_PX)
+        return self._grown[i]
+
+    def inside(self, i: int, j: int) -> bool:
+        """Are at least ``INSIDE_FRACTION`` of region ``i``'s pixels in region ``j``'s
+        hole-filled mask? Only the boxes' intersection can hold such pixels; the filling is
+        skipped when the pixels of ``i`` there are too few, or already enough on ``j`` itself."""
+        ax1, ay1, ax2, ay2 = self.box(i)
+        bx1, by1, bx2, by2 = self.box(j)
+        x1, y1, x2, y2 = max(ax1, bx1), max(ay1, by1), min(ax2, bx2), min(ay2, by2)
+        need = INSIDE_FRACTION * self.area(i)
+        if x1 >= x2 or y1 >= y2:
+            return need <= 0  # no pixel of i in reach (a region has at least one)
+        mine = self.regions.masks[i][y1:y2, x1:x2]
+        if np.count_nonzero(mine) < need:  # the filled mask lies in j's box
+            return False
+        if np.count_nonzero(mine & self.regions.masks[j][y1:y2, x1:x2]) >= need:
+            return True  # the filled mask holds the mask
+        theirs = self.filled(j)[y1 - by1:y2 - by1, x1 - bx1:x2 - bx1]
+        return int(np.count_nonzero(mine & theirs)) >= need
+
+    def touches(self, i: int, j: int) -> bool:
+        """Is region ``j`` within ``ADJACENT_PX`` (4-connected steps) of region ``i``?"""
+        win, grown = self.grown(i)
+        return bool((grown & self.regions.masks[j][win]).any())
 
 
 ORDINAL_WORDS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
@@ -94,18 +169,26 @@ def measure(
     mask: NDArray[np.bool_], image: NDArray[np.uint8], modality: str,
     frame: dict[str, str] | None, midline: float | None,
     spacing_mm: tuple[float, float] | list[float] | None,
+    *, box: tuple[int, int, int, int] | None = None,
 ) -> Cues:
     """Cues of one region from its mask and the saved image (no relations): what the
-    synthesizer writes from and what verification re-measures."""
+    synthesizer writes from and what verification re-measures. ``box`` is the mask's tight
+    xyxy box when the caller knows it (it then is the only part of the mask read)."""
     h, w = mask.shape
-    ys, xs = np.nonzero(mask)
-    cx, cy = float(xs.mean()) + 0.5, float(ys.mean()) + 0.5
-    box = [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
+    if box is None:
+        box = box_of_mask(mask)
+        if box is None:
+            raise ValueError("cannot measure an empty mask")
+    x1, y1, x2, y2 = box
+    crop = mask[y1:y2, x1:x2]
+    ys, xs = np.nonzero(crop)
+    # the same integers in the same (raster) order as over the whole image: the same mean
+    cx, cy = float((xs + x1).mean()) + 0.5, float((ys + y1).mean()) + 0.5
     pixel_mm = spacing_mm[0] * spacing_mm[1] if spacing_mm else None
-    m = shape_measures(mask)
-    rc = ring_contrast(image, mask)
-    row, col = grid_cell(cx, cy, w, h)
     area = int(ys.size)
+    m = shape_measures(crop)
+    rc = ring_contrast(image, mask, box=box, area=area)
+    row, col = grid_cell(cx, cy, w, h)
     return Cues(
         size=SizeCues(
             area_px=area, relative_area=_r(area / (w * h), 5),
@@ -118,7 +201,8 @@ def measure(
             roundness=_r(m.roundness), word=shape_word(m), orientation=orientation_word(m)),
         location=LocationCues(
             centroid=(_r(cx), _r(cy)), grid=(row, col), grid_phrase=grid_phrase(row, col),
-            position=position_word(cx, cy, box, w, h), touches_border=touches_border(box, w, h),
+            position=position_word(cx, cy, list(box), w, h),
+            touches_border=touches_border(list(box), w, h),
             patient_side=patient_side(cx, midline, frame, w)),
         intensity=IntensityCues(contrast=_r(rc.contrast) if rc else None,
                                 word=intensity_word(rc, modality)),
@@ -140,26 +224,29 @@ def patient_side(
 
 
 def relations(
-    i: int, regions: Regions, filled: list[NDArray[np.bool_]], frame: dict[str, str] | None,
+    i: int, regions: Regions, crops: RegionCrops, frame: dict[str, str] | None,
     midline: float | None,
 ) -> list[Relation]:
     """Spatial relations of region ``i`` to each region of another label in the same view.
 
     Directions are in the image frame (``above`` = smaller y) and, with a frame, also in the
-    patient's (``patient``: e.g. ``anterior``, ``right``); ``inside`` / ``adjacent`` from masks.
+    patient's (``patient``: e.g. ``anterior``, ``right``); ``inside`` / ``adjacent`` from masks,
+    only for pairs whose boxes come within ``ADJACENT_PX`` of each other (no pixel of two
+    regions further apart can be inside or next to the other).
     """
     out: list[Relation] = []
-    me = regions.masks[i]
-    x1, y1, x2, y2 = (int(v) for v in regions.xyxy[i])
-    grown = ndimage.binary_dilation(me, iterations=2)
-    for j in range(len(regions)):
-        if j == i or regions.label[j] == regions.label[i]:
+    x1, y1, x2, y2 = crops.boxes[i]
+    width = regions.masks[i].shape[1]
+    mine_label, mine_x = crops.labels[i], crops.cx[i]
+    lateral = bool(midline is not None and frame and frame["left"] in ("R", "L"))
+    for j, (ox1, oy1, ox2, oy2) in enumerate(crops.boxes):
+        if j == i or crops.labels[j] == mine_label:
             continue
-        ox1, oy1, ox2, oy2 = (int(v) for v in regions.xyxy[j])
-        near = x1 <= ox2 + 2 and ox1 <= x2 + 2 and y1 <= oy2 + 2 and oy1 <= y2 + 2
-        if near and (filled[j] & me).sum() >= INSIDE_FRACTION * me.sum():
+        near = (x1 <= ox2 + ADJACENT_PX and ox1 <= x2 + ADJACENT_PX
+                and y1 <= oy2 + ADJACENT_PX and oy1 <= y2 + ADJACENT_PX)
+        if near and crops.inside(i, j):
             kind = "inside"
-        elif near and (grown & regions.masks[j]).any():
+        elif near and crops.touches(i, j):
             kind = "adjacent"
         elif y2 <= oy1:
             kind = "above"
@@ -174,13 +261,14 @@ def relations(
         patient = (_patient_direction(kind, frame) if frame and kind in (
             "above", "below", "left_of", "right_of") else None)
         mediolateral = None
-        if midline is not None and frame and frame["left"] in ("R", "L"):
-            mine = abs(float(regions.centroid[i][0]) - midline)
-            theirs = abs(float(regions.centroid[j][0]) - midline)
-            same_side = (float(regions.centroid[i][0]) - midline) * (float(regions.centroid[j][0]) - midline) > 0
-            if same_side and abs(mine - theirs) > 0.1 * me.shape[1]:
+        if lateral:
+            assert midline is not None
+            their_x = crops.cx[j]
+            mine, theirs = abs(mine_x - midline), abs(their_x - midline)
+            same_side = (mine_x - midline) * (their_x - midline) > 0
+            if same_side and abs(mine - theirs) > 0.1 * width:
                 mediolateral = "medial" if mine < theirs else "lateral"
-        out.append(Relation(label=str(regions.label[j]), instance=int(regions.instance[j]),
+        out.append(Relation(label=crops.labels[j], instance=crops.instances[j],
                             relation=kind, patient=patient, mediolateral=mediolateral))
     return out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,16 +13,20 @@ from scipy import ndimage
 
 from medground.config import RegionsConfig
 from medground.errors import CaseError
-from medground.geometry.boxes import mask_to_box
-from medground.geometry.components import min_component_area, remove_specks
+from medground.geometry.components import min_component_area
+from medground.geometry.crops import box_of_mask
 from medground.stages.structure import SplitDecision, decide_split
-from medground.types import BoolArray, View
+from medground.types import BoolArray, Layer, View
 
 
 @dataclass
 class Regions:
     """Columnar regions of one view: parallel arrays, validated, indexable like supervision's
-    ``Detections``. Extra per-region columns (cues) live in ``data``."""
+    ``Detections``. Extra per-region columns (cues) live in ``data``.
+
+    ``masks`` are full-size; ``xyxy`` is each mask's tight box, and every per-region measure
+    (stages/cues.py) reads only ``masks[i]`` within that box plus the margin it needs, so the
+    box must hold the whole mask (:func:`extract_regions` makes it so)."""
 
     label: NDArray[np.str_]
     instance: NDArray[np.int64]
@@ -104,10 +107,14 @@ def split_decisions(view: View, cfg: RegionsConfig) -> dict[str, SplitDecision]:
 
 def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Regions:
     """Split layers into instances where the structure rule says so, drop specks and
-    duplicates, measure each instance."""
+    duplicates, measure each instance.
+
+    Each layer is read in full once, to find its box (:func:`~medground.geometry.crops.
+    box_of_mask`); labelling, speck removal, splitting and the measures then work on that box,
+    so a view costs its layers' boxes, not the image once per step and region."""
     min_area = min_component_area(view.height * view.width, cfg.min_area_px, cfg.min_area_fraction)
-    rows: list[tuple[str, int, BoolArray]] = []
-    seen: set[str] = set()
+    rows: list[tuple[str, int, BoolArray, tuple[int, int, int, int]]] = []
+    seen: set[tuple[str, tuple[int, int, int, int], tuple[int, ...], bytes]] = set()
     next_instance: Counter[str] = Counter()
     per_label: Counter[str] = Counter()
     decisions = split_decisions(view, cfg)
@@ -117,22 +124,12 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
     for layer in view.layers:
         if not label_selected(layer.label, cfg):
             continue
-        # each component below the area floor counts once, as a speck: a layer made only of
-        # specks is those specks, not also a "too small" layer
-        cleaned, dropped = remove_specks(layer.mask, min_area, cfg.connectivity)
-        counts["regions_dropped/speck"] += dropped
-        if not cleaned.any():
-            continue
-        if layer.instance is None and decisions[layer.label].split:
-            parts = split_capped(cleaned, cfg.connectivity, cfg.max_instances, layer.label, view)
-        else:
-            parts = [cleaned]
-        for part in parts:
-            box = mask_to_box(part)
-            if box is not None and min(box[2] - box[0], box[3] - box[1]) < cfg.min_box_px:
+        split = layer.instance is None and decisions[layer.label].split
+        for box, part, full in layer_parts(layer, view, cfg, min_area, split, counts):
+            if min(box[2] - box[0], box[3] - box[1]) < cfg.min_box_px:
                 counts["regions_dropped/thin"] += 1
                 continue
-            key = hashlib.sha1(layer.label.encode() + np.packbits(part).tobytes()).hexdigest()
+            key = (layer.label, box, part.shape, np.packbits(part).tobytes())
             if key in seen:
                 counts["regions_dropped/duplicate"] += 1
                 continue
@@ -142,29 +139,84 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
             else:
                 instance = next_instance[layer.label]
                 next_instance[layer.label] += 1
-            rows.append((layer.label, instance, part))
+            rows.append((layer.label, instance, full, box))
             per_label[layer.label] += 1
             if per_label[layer.label] > cfg.max_instances:
                 raise too_many(layer.label, view, f"more than {cfg.max_instances}", cfg.max_instances)
     if not rows:
         return Regions.empty()
-    boxes, areas, centroids = [], [], []
-    for _, _, mask in rows:
-        box = mask_to_box(mask)
-        assert box is not None  # rows hold non-empty masks only
-        ys, xs = np.nonzero(mask)
-        boxes.append(box)
+    areas, centroids = [], []
+    for _, _, mask, (x1, y1, x2, y2) in rows:
+        ys, xs = np.nonzero(mask[y1:y2, x1:x2])
         areas.append(int(ys.size))
-        centroids.append((float(xs.mean()) + 0.5, float(ys.mean()) + 0.5))  # pixel-edge coords
+        # the same integers in the same (raster) order as over the whole image: the same mean
+        centroids.append((float((xs + x1).mean()) + 0.5, float((ys + y1).mean()) + 0.5))
     counts["regions"] += len(rows)
     return Regions(
         label=np.array([r[0] for r in rows], dtype=np.str_),
         instance=np.array([r[1] for r in rows], dtype=np.int64),
-        xyxy=np.array(boxes, dtype=np.int64),
+        xyxy=np.array([r[3] for r in rows], dtype=np.int64),
         area=np.array(areas, dtype=np.int64),
         centroid=np.array(centroids, dtype=np.float64),
         masks=[r[2] for r in rows],
     )
+
+
+Part = tuple[tuple[int, int, int, int], BoolArray, BoolArray]
+
+
+def layer_parts(layer: Layer, view: View, cfg: RegionsConfig, min_area: int, split: bool,
+                counts: Counter[str]) -> list[Part]:
+    """The instances of one layer as (xyxy box, mask cropped to the box, full-size mask):
+    components under ``min_area`` dropped (each counted as a speck), then either every
+    component (``split``; largest first, ties by first pixel in raster order, as
+    :func:`split_capped`) or the rest of the layer as one. The labelling is on the layer's box,
+    which holds every component whole."""
+    box = box_of_mask(layer.mask)
+    if box is None:
+        return []
+    x0, y0 = box[0], box[1]
+    crop = layer.mask[box[1]:box[3], box[0]:box[2]]
+    labelled, n = ndimage.label(crop, structure=_STRUCTURE[cfg.connectivity])
+    sizes = np.bincount(labelled.ravel(), minlength=n + 1)
+    keep = sizes >= min_area if min_area > 1 else np.ones(n + 1, dtype=bool)
+    keep[0] = False
+    kept = int(keep.sum())
+    counts["regions_dropped/speck"] += n - kept
+    if kept == 0:
+        return []
+    if not split:
+        if kept == n:  # nothing dropped: the layer itself, as the whole-image rule returns it
+            return [(box, crop, layer.mask)]
+        cleaned = keep[labelled]
+        sub = box_of_mask(cleaned)
+        assert sub is not None  # some component was kept
+        return [_placed(cleaned[sub[1]:sub[3], sub[0]:sub[2]], (sub[0] + x0, sub[1] + y0),
+                        layer.mask.shape)]
+    if kept > cfg.max_instances:
+        raise too_many(layer.label, view, str(kept), cfg.max_instances)
+    flat = labelled.ravel()
+    first = np.full(n + 1, flat.size, dtype=np.int64)
+    nz = np.flatnonzero(flat)
+    np.minimum.at(first, flat[nz], nz)  # raster order in the box is raster order in the image
+    ids = np.flatnonzero(keep)
+    order = ids[np.lexsort((first[ids], -sizes[ids]))]  # size descending, then first pixel
+    slices = ndimage.find_objects(labelled)
+    parts = []
+    for k in order:
+        rs, cs = slices[k - 1]
+        parts.append(_placed(labelled[rs, cs] == k, (cs.start + x0, rs.start + y0),
+                             layer.mask.shape))
+    return parts
+
+
+def _placed(part: BoolArray, origin: tuple[int, int], shape: tuple[int, ...]) -> Part:
+    """A part cropped to its box, with its box and the full-size mask it fills."""
+    x1, y1 = int(origin[0]), int(origin[1])
+    h, w = part.shape
+    full = np.zeros(shape, dtype=bool)
+    full[y1:y1 + h, x1:x1 + w] = part
+    return (x1, y1, x1 + w, y1 + h), part, full
 
 
 _STRUCTURE = {4: ndimage.generate_binary_structure(2, 1), 8: ndimage.generate_binary_structure(2, 2)}

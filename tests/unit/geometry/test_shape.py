@@ -6,10 +6,15 @@ import math
 
 import numpy as np
 import pytest
+from scipy import ndimage
+from skimage.measure import regionprops
 
 from medground.geometry.shape import (
     MIN_HOLE_FRACTION,
+    convex_hull,
+    convex_hull_area,
     count_holes,
+    moment_axes,
     screen_orientation_deg,
     shape_measures,
 )
@@ -228,3 +233,78 @@ def test_single_pixel_measures() -> None:
 def test_bad_masks_raise(mask: np.ndarray) -> None:
     with pytest.raises(ValueError):
         shape_measures(mask)
+
+
+# --- the fast paths equal the definitions they replace ----------------------------------------
+
+
+def _corners(n: int) -> np.ndarray:
+    m = np.zeros((n, n), bool)
+    m[0, 0] = m[0, -1] = m[-1, 0] = True
+    return m
+
+
+_PLUS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool)
+_RNG = np.random.default_rng(3)
+HARD = {
+    "pixel": np.ones((1, 1), bool),
+    "two pixels": np.array([[1, 0, 0], [0, 0, 1]], bool),
+    "l-tromino": np.array([[1, 1], [1, 0]], bool),
+    "plus": _PLUS,
+    "three corners": _corners(5),
+    "horizontal line": np.ones((1, 9), bool),
+    "diagonal line": np.eye(7, dtype=bool),
+    "annulus": _annulus(12),
+    "pacman": _pacman(15),
+    "two discs": np.hstack([_ellipse(6), np.zeros((27, 5), bool), _ellipse(6)]),
+    "ellipse 5:1 at 30": _ellipse(20, 5.0, 30),
+    **{f"noise {k}": _RNG.random((9 + 3 * k, 14)) < 0.3 + 0.15 * k for k in range(4)},
+}
+
+
+@pytest.mark.parametrize(("mask", "pixels"), [
+    pytest.param(np.ones((3, 3), bool), 9, id="square"),
+    pytest.param(_PLUS, 5, id="plus: the diamond |dx| + |dy| <= 1"),
+    pytest.param(_corners(5), 15, id="three corners: the triangle x + y <= 4"),
+    pytest.param(np.array([[1, 1], [1, 0]], bool), 3, id="l-tromino"),
+    pytest.param(np.eye(4, dtype=bool), 4, id="a line is its own hull"),
+    pytest.param(np.ones((1, 1), bool), 1, id="pixel"),
+])
+def test_convex_hull_area_by_hand(mask: np.ndarray, pixels: int) -> None:
+    assert convex_hull_area(mask) == pixels
+
+
+@pytest.mark.parametrize("name", sorted(HARD))
+def test_convex_hull_area_counts_the_drawn_hull(name: str) -> None:
+    assert convex_hull_area(HARD[name]) == int(convex_hull(HARD[name]).sum())
+
+
+@pytest.mark.parametrize("name", sorted(HARD))
+def test_moment_axes_equal_regionprops(name: str) -> None:
+    mask = HARD[name]
+    ys, xs = np.nonzero(mask)
+    crop = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    props = regionprops(crop.astype(np.uint8))[0]
+    assert moment_axes(crop) == (props.axis_major_length, props.axis_minor_length,
+                                 props.orientation)
+
+
+@pytest.mark.parametrize("name", sorted(HARD))
+@pytest.mark.parametrize("min_fraction", [0.0, MIN_HOLE_FRACTION, 0.2])
+def test_count_holes_equals_the_filled_definition(name: str, min_fraction: float) -> None:
+    mask = HARD[name]
+    square = ndimage.generate_binary_structure(2, 2)
+    filled = ndimage.binary_fill_holes(mask, structure=square)
+    labelled, _ = ndimage.label(filled & ~mask, structure=square)
+    sizes = np.bincount(labelled.ravel())[1:]
+    floor = max(1, math.ceil(round(min_fraction * int(filled.sum()), 6)))
+    assert count_holes(mask, min_fraction) == int((sizes >= floor).sum())
+
+
+@pytest.mark.parametrize("name", sorted(HARD))
+def test_shape_measures_do_not_depend_on_the_margin(name: str) -> None:
+    """Measured on the tight crop, in a larger image or against any border: the same floats."""
+    mask = HARD[name]
+    want = shape_measures(mask)
+    assert shape_measures(np.pad(mask, ((3, 0), (0, 5)))) == want
+    assert shape_measures(np.pad(mask, 7)) == want

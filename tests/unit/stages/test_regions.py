@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from medground.config import RegionsConfig
-from medground.stages.regions import Regions, extract_regions, label_selected
+from medground.geometry.boxes import mask_to_box
+from medground.geometry.components import min_component_area, remove_specks, split_components
+from medground.stages.regions import Regions, extract_regions, label_selected, split_decisions
 from medground.types import Layer, View
 
 H, W = 40, 50
@@ -239,3 +241,108 @@ def test_regions_validation(field: str, value: object, match: str) -> None:
     kwargs[field] = value
     with pytest.raises(ValueError, match=match):
         Regions(**kwargs)  # type: ignore[arg-type]
+
+
+# --- box-based extraction equals the whole-image definition -----------------------------------
+
+
+def _reference(view: View, cfg: RegionsConfig) -> tuple[list[tuple[str, int]], list[np.ndarray],
+                                                        Counter[str]]:
+    """extract_regions over whole-image masks: speck removal, splitting into components
+    (largest first, ties by first pixel) and duplicate detection on the full masks."""
+    min_area = min_component_area(H * W, cfg.min_area_px, cfg.min_area_fraction)
+    counts: Counter[str] = Counter()
+    rows: list[tuple[str, int]] = []
+    masks: list[np.ndarray] = []
+    nxt: Counter[str] = Counter()
+    decisions = split_decisions(view, cfg)
+    for layer in view.layers:
+        cleaned, dropped = remove_specks(layer.mask, min_area, cfg.connectivity)
+        counts["regions_dropped/speck"] += dropped
+        if not cleaned.any():
+            continue
+        split = layer.instance is None and decisions[layer.label].split
+        for part in split_components(cleaned, cfg.connectivity) if split else [cleaned]:
+            x1, y1, x2, y2 = mask_to_box(part) or (0, 0, 0, 0)
+            if min(x2 - x1, y2 - y1) < cfg.min_box_px:
+                counts["regions_dropped/thin"] += 1
+            elif any(lb == layer.label and np.array_equal(m, part)
+                     for (lb, _), m in zip(rows, masks, strict=True)):
+                counts["regions_dropped/duplicate"] += 1
+            else:
+                instance = layer.instance if layer.instance is not None else nxt[layer.label]
+                nxt[layer.label] += layer.instance is None
+                rows.append((layer.label, instance))
+                masks.append(part)
+    counts["regions"] += len(rows)
+    return rows, masks, counts
+
+
+def _edges() -> np.ndarray:
+    """Components on every border and in every corner, of 1, 2 and 30 pixels."""
+    m = np.zeros((H, W), bool)
+    m[0, 0] = m[0, W - 1] = m[H - 1, 0] = True  # single-pixel specks in three corners
+    m[H - 5:, W - 6:] = True  # a block in the fourth
+    m[0, 20:22] = m[H - 1, 30:32] = True  # 2-pixel specks on the top and bottom border
+    m[15:21, 0:5] = m[10:16, W - 5:] = True  # 30-pixel blocks on the left and right border
+    return m
+
+
+def _ties() -> np.ndarray:
+    """Four 9-pixel squares: equal sizes, ordered by their first pixel in raster order."""
+    m = np.zeros((H, W), bool)
+    for y, x in ((20, 30), (5, 40), (5, 10), (30, 2)):
+        m[y:y + 3, x:x + 3] = True
+    return m
+
+
+RNG = np.random.default_rng(11)
+HARD_LAYERS: dict[str, list[Layer]] = {
+    "borders and corners": [Layer("tumour", _edges())],
+    "borders and corners, kept whole": [Layer("liver", _edges())],
+    "ties by first pixel": [Layer("tumour", _ties())],
+    "ring with a child in its hole": [
+        Layer("organ", _disc(20, 25, 12) & ~_disc(20, 25, 6)), Layer("lesion", _disc(20, 25, 3))],
+    "child over its parent (overlapping layers)": [
+        Layer("liver", _disc(20, 25, 12)), Layer("tumour", _disc(18, 22, 3) | _disc(24, 30, 2))],
+    "one-pixel regions": [Layer("dot", _disc(5, 5, 0)), Layer("dot", _disc(30, 40, 0), 3)],
+    "duplicates and thin parts": [
+        Layer("tumour", TWO_DISCS), Layer("tumour", _disc(*BIG), 0),
+        Layer("tumour", _disc(*BIG)), Layer("vessel", np.eye(H, W, 5, dtype=bool))],
+    "noise": [Layer("tumour", RNG.random((H, W)) < 0.45), Layer("liver", RNG.random((H, W)) < 0.3)],
+    "the whole image": [Layer("body", np.ones((H, W), bool))],
+}
+HARD_CFGS = {
+    "defaults": _cfg(split=[], keep_whole=["liver", "organ", "body"], min_area_px=5),
+    "every pixel": _cfg(min_area_px=1, min_box_px=1),
+    "4-connected": _cfg(connectivity=4, min_area_px=3, min_box_px=2),
+}
+
+
+@pytest.mark.parametrize("scene", sorted(HARD_LAYERS))
+@pytest.mark.parametrize("cfg_name", sorted(HARD_CFGS))
+def test_extract_regions_equals_the_whole_image_definition(scene: str, cfg_name: str) -> None:
+    cfg = HARD_CFGS[cfg_name]
+    view = _view(*HARD_LAYERS[scene])
+    counts: Counter[str] = Counter()
+    regions = extract_regions(view, cfg, counts)
+    rows, masks, want_counts = _reference(view, cfg)
+    assert list(zip(regions.label.tolist(), regions.instance.tolist(), strict=True)) == rows
+    assert +counts == +want_counts
+    for i, mask in enumerate(masks):
+        np.testing.assert_array_equal(regions.masks[i], mask)
+        ys, xs = np.nonzero(mask)
+        assert regions.xyxy[i].tolist() == list(mask_to_box(mask) or ())
+        assert int(regions.area[i]) == ys.size
+        # exactly the whole-image floats, not merely close
+        assert regions.centroid[i].tolist() == [float(xs.mean()) + 0.5, float(ys.mean()) + 0.5]
+
+
+def test_hard_layers_by_hand() -> None:
+    """The border scene worked out: 3 one-pixel and 2 two-pixel specks dropped (min 5 px),
+    then the 30-pixel blocks (left, right, the 5 x 6 corner block), largest first, ties by the
+    first pixel: the right block starts on row 10, the left on row 15, the corner on row 35."""
+    counts: Counter[str] = Counter()
+    regions = extract_regions(_view(Layer("tumour", _edges())), _cfg(min_area_px=5), counts)
+    assert counts["regions_dropped/speck"] == 5
+    assert regions.xyxy.tolist() == [[W - 5, 10, W, 16], [0, 15, 5, 21], [W - 6, H - 5, W, H]]

@@ -1,0 +1,101 @@
+"""Measures on a region's box plus the margin they need, equal to their whole-image versions.
+
+A region of a 512 x 512 slice usually covers a few thousand pixels; hole filling, growing and
+rings on the whole image cost the image for every region. Each function here works on a crop
+and gives exactly the whole-image answer:
+
+- a window is the box grown by a margin and **clipped to the image**: nothing is padded beyond
+  the image edge, so no background is invented outside it;
+- hole filling needs no margin at all: the outside of a single region's box is background
+  connected to the image border, and a background pixel on the crop's edge is exactly such a
+  pixel (scipy's ``binary_fill_holes`` treats the outside of the array as border);
+- growing by ``r`` (a disc or a diamond) needs a margin of ``r``; at a clipped edge the image
+  ends there too.
+
+Boxes are ``xyxy`` pixel edges (``x2``, ``y2`` exclusive), as in :mod:`medground.geometry.boxes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+from skimage.morphology import disk
+
+BoolArray = NDArray[np.bool_]
+Window = tuple[slice, slice]
+
+SQUARE = ndimage.generate_binary_structure(2, 2)
+CROSS = ndimage.generate_binary_structure(2, 1)
+
+
+def window(box: Sequence[int], margin: int, shape: tuple[int, ...]) -> Window:
+    """(rows, cols) slices of the xyxy ``box`` grown by ``margin`` on every side, clipped to an
+    image of ``shape`` (height, width, ...)."""
+    x1, y1, x2, y2 = (int(v) for v in box)
+    h, w = int(shape[0]), int(shape[1])
+    return (slice(max(0, y1 - margin), min(h, y2 + margin)),
+            slice(max(0, x1 - margin), min(w, x2 + margin)))
+
+
+def box_of_mask(mask: BoolArray) -> tuple[int, int, int, int] | None:
+    """Tight xyxy box of a (whole-image) mask from its row and column projections: one pass
+    over the image, then only over the rows the mask spans. None when the mask is empty."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    y1, y2 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(mask[y1:y2].any(axis=0))
+    return int(cols[0]), y1, int(cols[-1]) + 1, y2
+
+
+def enclosed_background(mask: BoolArray, structure: NDArray[np.bool_] = CROSS
+                        ) -> tuple[NDArray[np.int32], NDArray[np.bool_]]:
+    """(labelled background, enclosed): the background of ``mask`` labelled with
+    ``structure`` connectivity, and for each label (index 0 unused) whether it is a hole, i.e.
+    does not reach the array's edge. What ``binary_fill_holes(mask, structure)`` fills, from
+    one labelling instead of a dilation iterated until nothing changes."""
+    labelled, n = ndimage.label(~mask, structure=structure)
+    enclosed = np.ones(n + 1, dtype=bool)
+    enclosed[0] = False
+    for edge in (labelled[0], labelled[-1], labelled[:, 0], labelled[:, -1]):
+        enclosed[edge] = False
+    return labelled, enclosed
+
+
+def fill_holes(mask: BoolArray, structure: NDArray[np.bool_] = CROSS) -> BoolArray:
+    """``scipy.ndimage.binary_fill_holes(mask, structure)``, exactly (``structure`` is the
+    background's connectivity; the default is scipy's, 4-connected)."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.size == 0:
+        return mask.copy()
+    labelled, enclosed = enclosed_background(mask, structure)
+    out: BoolArray = mask | enclosed[labelled]
+    return out
+
+
+#: up to this radius a dilation by the disc is cheaper than a distance transform
+_DILATE_MAX_RADIUS = 3
+
+
+@lru_cache(maxsize=16)
+def _disc(radius: int) -> NDArray[np.bool_]:
+    disc: NDArray[np.bool_] = disk(radius).astype(bool)
+    return disc
+
+
+def grow_disc(mask: BoolArray, radius: int) -> BoolArray:
+    """Pixels within Euclidean distance ``radius`` of ``mask``: the dilation by
+    ``skimage.morphology.disk(radius)``, exactly. Past a radius of 3 the dilation's cost grows
+    with the disc's area; the exact Euclidean distance transform then gives the same pixels
+    (integer offsets: ``d <= r`` is ``dx**2 + dy**2 <= r**2``) at a cost that does not grow."""
+    if not mask.any():
+        return np.zeros(mask.shape, dtype=bool)
+    if radius <= _DILATE_MAX_RADIUS:
+        dilated: BoolArray = ndimage.binary_dilation(mask, structure=_disc(radius))
+        return dilated
+    out: BoolArray = ndimage.distance_transform_edt(~mask) <= radius
+    return out
