@@ -43,7 +43,9 @@ def to_canonical(
     """Reorder/flip voxel axes so that they run R, A, S; returns data and the new affine.
 
     Oblique affines go to the closest canonical orientation (as nibabel does); the data are
-    never resampled here.
+    never resampled here. The data come back as a view of ``data`` (flips and an axis
+    permutation only): a copy would double a volume's memory for no gain, as every later step
+    reads slices of it, and those are copied one at a time where needed.
     """
     if data.ndim != 3:
         raise ValueError(f"expected a 3D volume, got shape {data.shape}")
@@ -52,7 +54,7 @@ def to_canonical(
     transform = ornt.ornt_transform(current, target)
     out = ornt.apply_orientation(data, transform)
     new_affine = affine @ ornt.inv_ornt_aff(transform, data.shape)
-    return np.ascontiguousarray(out), new_affine
+    return out, new_affine
 
 
 def voxel_sizes(affine: NDArray[np.floating]) -> tuple[float, float, float]:

@@ -88,7 +88,8 @@ def load_itk(path: str | Path, root: Path | None = None) -> Volume:
     affine[affine == 0.0] = 0.0  # no -0.0 in printed affines
     if not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
         raise CaseError(p, "image geometry gives a singular affine", code="BAD_AFFINE")
-    return Volume(data=np.ascontiguousarray(data), affine=affine, path=str(p))
+    # the (x, y, z) view of SimpleITK's (z, y, x) copy: a contiguous copy would double it
+    return Volume(data=data, affine=affine, path=str(p))
 
 
 def _last_line(exc: BaseException) -> str:

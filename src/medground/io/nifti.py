@@ -25,7 +25,7 @@ def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
         if not isinstance(img, nib.spatialimages.SpatialImage):
             raise CaseError(p, f"not a spatial image ({type(img).__name__})", code="UNREADABLE_FILE")
         _check_declared(p, img, compressed)
-        data = np.asanyarray(img.dataobj)
+        data = np.asanyarray(_channel_of(img, channel))
         affine = np.asarray(img.affine, dtype=np.float64)
         oriented = has_orientation(img.header)
     except CaseError:
@@ -53,6 +53,17 @@ def load_nifti(path: str | Path, channel: int | None = None) -> Volume:
     if not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
         raise CaseError(p, "affine is singular or not finite", code="BAD_AFFINE")
     return Volume(data=data, affine=affine, path=str(p), oriented=oriented)
+
+
+def _channel_of(img: nib.spatialimages.SpatialImage, channel: int | None) -> object:
+    """What to read: for a 4D image whose channel is given and valid, that channel alone (the
+    proxy reads one 3D block, not every channel), else the whole data (shape errors follow)."""
+    shape = img.shape
+    if len(shape) == 4 and shape[3] == 1:
+        return img.dataobj[..., 0]
+    if len(shape) == 4 and channel is not None and 0 <= channel < shape[3]:
+        return img.dataobj[..., channel]
+    return img.dataobj
 
 
 def _check_declared(p: Path, img: nib.spatialimages.SpatialImage, compressed: bool) -> None:

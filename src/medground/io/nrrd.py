@@ -113,8 +113,10 @@ def load_nrrd(path: str | Path, channel: int | None = None, root: Path | None = 
         data = np.squeeze(data, axis=drop)
     if len(layout.spatial) == 2:
         data = data[:, :, None]
-    if not data.dtype.isnative:
-        data = data.astype(data.dtype.newbyteorder("="))
+    if not data.dtype.isnative:  # swapped in place when the reader's array allows it
+        native = data.dtype.newbyteorder("=")
+        data = (data.byteswap(inplace=True).view(native) if data.flags.writeable
+                else data.astype(native))
     return Volume(data=data, affine=layout.affine, path=str(p), oriented=layout.oriented)
 
 

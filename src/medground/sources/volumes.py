@@ -11,15 +11,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from medground import modality as vocabulary
 from medground.config import BuildConfig, VolumePair, VolumeSource
 from medground.errors import CaseError
 from medground.io.guard import check_finite
 from medground.io.nifti import load_nifti
 from medground.io.nrrd import load_nrrd
-from medground.io.volume import Volume, as_label_array, check_same_grid
+from medground.io.volume import (
+    Volume,
+    check_same_grid,
+    compact_label_ids,
+    present_ids,
+    zero_ids,
+)
 from medground.sources.base import (
     EXPLICIT,
     CaseRef,
@@ -36,6 +40,9 @@ _NRRD = (".seg.nrrd", ".nrrd", ".nhdr")
 _ITK = (".mha", ".mhd")
 # longest first, so that `case1.seg.nrrd` loses `.seg.nrrd`, not only `.nrrd`
 _VOLUME_EXTENSIONS = tuple(sorted((*_NIFTI, *_NRRD, *_ITK), key=len, reverse=True))
+
+#: the check every label volume passes: valid ids, in the smallest unsigned type that holds them
+as_label_array = compact_label_ids
 
 
 def volume_stem(path: str | Path) -> str:
@@ -181,7 +188,11 @@ def make_volume_case(
     modality: str,
     patient_key: str,
 ) -> VolumeCase:
-    """Canonicalise image and label, check they share a grid, name the labels."""
+    """Canonicalise image and label, check they share a grid, name the labels.
+
+    Memory stays near the files' own bytes: the label ids take the smallest unsigned type, the
+    canonical volumes are views of what the readers returned (no copy, whatever the stored
+    orientation), and the ids present are found without a sorted copy."""
     root = source.root
     original = image.axcodes
     check_finite(image.data, image.path)
@@ -189,7 +200,7 @@ def make_volume_case(
     image_c = image.canonical()
     label_c = Volume(data=ids, affine=label.affine, path=label.path).canonical()
     check_same_grid(image_c, label_c)
-    present = [int(v) for v in np.unique(label_c.data) if v != 0]
+    present = present_ids(label_c.data)
     used = [v for v in present if names is None or v in names]
     cap = source.cfg.regions.max_instances
     if len(used) > cap:  # each id becomes a layer of every view: refuse before making them
@@ -208,7 +219,7 @@ def make_volume_case(
                 code="UNKNOWN_LABEL_ID",
             )
         )
-        label_c.data[np.isin(label_c.data, unknown)] = 0
+        label_c.data = zero_ids(label_c.data, unknown)
     if not image.oriented:  # the image is what is displayed: its header says where the patient is
         shown = relative(image.path, root)
         issues.append(

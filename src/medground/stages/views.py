@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,7 @@ from medground.geometry.orientation import (
     slice_position_mm,
     square_pixel_shape,
 )
+from medground.io.volume import label_boxes
 from medground.sources.base import ImageCase, LoadedCase, VolumeCase
 from medground.stages.cue_words import MIN_BODY_WIDTH_MM, body_cross_section
 from medground.stages.intensity import image_to_uint8, to_uint8, window_range
@@ -41,10 +42,14 @@ def make_views(case: LoadedCase, cfg: SlicingConfig, counts: Counter[str],
     yield from volume_views(case, cfg, counts, regions or RegionsConfig())
 
 
-def slice_areas(label: NDArray[np.int64], axis: int, n_ids: int) -> NDArray[np.int64]:
-    """areas[s, id]: voxels of each label id in each slice along ``axis``."""
-    moved = np.moveaxis(label, axis, 0).reshape(label.shape[axis], -1)
-    return np.stack([np.bincount(row, minlength=n_ids) for row in moved])
+def slice_areas(label: NDArray[np.integer[Any]], axis: int, n_ids: int) -> NDArray[np.int64]:
+    """areas[s, id]: voxels of each label id in each slice along ``axis``, counted one slice at
+    a time: flattening the moved volume would copy all of it, while a slice that is contiguous
+    in memory (an axial one of a NIfTI volume) is flattened without a copy."""
+    def plane(s: int) -> NDArray[np.integer[Any]]:
+        return label[(slice(None),) * axis + (s,)].ravel(order="K")  # no copy if contiguous
+
+    return np.stack([np.bincount(plane(s), minlength=n_ids) for s in range(label.shape[axis])])
 
 
 def select_slices(
@@ -73,7 +78,9 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str],
     if not ids:
         return
     low, high = window_range(cfg.window, case.info.modality, image.data, cfg.percentiles)
-    labels = np.asarray(label.data, dtype=np.int64)
+    # the label ids as loaded (sources/volumes.py: the smallest unsigned type, a view in RAS);
+    # slices are cut, windowed and resized one at a time, never the volume
+    labels = cast("NDArray[np.integer[Any]]", label.data)
     n_ids = int(labels.max()) + 1
     names = {v: case.label_names[v] for v in ids}
     decisions, instances = volume_instances(labels, names, regions, counts)
@@ -119,7 +126,7 @@ def volume_instances(
     their 3D connected components: ``instances[voxel]`` is 1 + the component's rank by size
     (largest first) within its label, 0 elsewhere; None when no label splits. A structure's
     fragments on a slice then carry one 3D instance id and become one target."""
-    boxes = ndimage.find_objects(labels)
+    boxes = label_boxes(labels)
     structure = ndimage.generate_binary_structure(3, {6: 1, 18: 2, 26: 3}[cfg.connectivity_3d])
     decisions: dict[int, SplitDecision] = {}
     components: dict[int, tuple[tuple[slice, ...], NDArray[np.int32], NDArray[np.int64]]] = {}
@@ -140,9 +147,10 @@ def volume_instances(
             components[v] = (box, comp, rank)
     if not components:
         return decisions, None
-    most = max(len(rank) for _, _, rank in components.values())
-    dtype = np.uint16 if most < np.iinfo(np.uint16).max else np.uint32
-    instances = np.zeros(labels.shape, dtype=dtype)
+    most = max(len(rank) for _, _, rank in components.values())  # the largest id is most - 1
+    dtype = np.uint8 if most <= 256 else np.uint16 if most < np.iinfo(np.uint16).max else np.uint32
+    # in labels' memory order, so that its slices are cut as cheaply as the labels' are
+    instances: NDArray[np.integer[Any]] = np.zeros_like(labels, dtype=dtype)
     for box, comp, rank in components.values():
         inside = comp > 0
         instances[box][inside] = rank[comp[inside]].astype(dtype)

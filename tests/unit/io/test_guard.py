@@ -27,7 +27,7 @@ from medground.testing.hostile import huge_nifti2, huge_png, huge_tiff
     (b"II*\x00\x08\x00\x00\x00", "TIFF"),
     (b"MM\x00*\x00\x00\x00\x08", "TIFF"),
     (b"GIF89a", "GIF"),
-    (gzip.compress(b"x"), "gzip"),
+    (gzip.compress(b"x", mtime=0), "gzip"),
     (b"NRRD0004\ntype: short\n", "NRRD"),
     (b"ObjectType = Image\n", "MetaImage"),
     (b"\0" * 128 + b"DICM", "DICOM"),
@@ -46,8 +46,8 @@ def test_sniff(head: bytes, found: str | None) -> None:
 @pytest.mark.parametrize(("name", "content", "kind", "code"), [
     ("a.png", b"", "raster", "EMPTY_FILE"),
     ("a.nii.gz", b"\x89PNG\r\n\x1a\n....", "nifti.gz", "WRONG_FORMAT"),
-    ("a.nii", gzip.compress(b"x"), "nifti", "WRONG_FORMAT"),
-    ("a.png", gzip.compress(b"x"), "raster", "WRONG_FORMAT"),
+    ("a.nii", gzip.compress(b"x", mtime=0), "nifti", "WRONG_FORMAT"),
+    ("a.png", gzip.compress(b"x", mtime=0), "raster", "WRONG_FORMAT"),
     ("a.mha", b"\xff\xd8\xff\xe0....", "itk", "WRONG_FORMAT"),
 ])
 def test_check_file_refuses(tmp_path: Path, name: str, content: bytes, kind: str,

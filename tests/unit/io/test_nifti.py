@@ -40,3 +40,25 @@ def test_unoriented_affine_is_only_the_voxel_size_fallback(tmp_path: Path) -> No
     vol = load_nifti(_save(tmp_path / "v.nii", 0, 0))
     assert vol.zooms == (3.0, 3.0, 4.0)
     assert vol.axcodes == "LAS"  # nibabel's fallback, whatever the data really is
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_4d_image_reads_only_the_channel_asked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, channels: int) -> None:
+    """MSD multi-modal images: the proxy is sliced to the channel, so the other channels are
+    never held in memory (the values are those of the channel)."""
+    data = np.arange(2 * 3 * 4 * channels, dtype=np.int16).reshape(2, 3, 4, channels)
+    path = tmp_path / "mm.nii.gz"
+    nib.save(nib.Nifti1Image(data, AFFINE), str(path))
+    whole: list[tuple[int, ...]] = []
+    real = nib.arrayproxy.ArrayProxy.__array__
+
+    def spy(self: nib.arrayproxy.ArrayProxy, *args: object, **kwargs: object) -> np.ndarray:
+        whole.append(self.shape)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(nib.arrayproxy.ArrayProxy, "__array__", spy)
+    channel = channels - 1
+    vol = load_nifti(path, channel=channel if channels > 1 else None)
+    np.testing.assert_array_equal(vol.data, data[..., channel])
+    assert whole == []  # never the whole 4D array

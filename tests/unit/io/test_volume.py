@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from medground.errors import CaseError
-from medground.io.volume import Volume, as_label_array, check_same_grid
+from medground.io.volume import (
+    Volume,
+    as_label_array,
+    check_same_grid,
+    compact_label_ids,
+    label_boxes,
+    present_ids,
+    slabs,
+    zero_ids,
+)
 
 LABEL_PATH = "labelsTr/case_001.nii.gz"
 
@@ -146,3 +158,128 @@ def test_volume_properties_and_canonical() -> None:
     assert canon.path == "x.nii"
     assert canon.data.shape == (2, 3, 4)
     assert canon.data[0, 0, 0] == vol.data[1, 2, 0]
+
+
+# --- compact label maps: the smallest unsigned type, no wide copy --------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "dtype"),
+    [
+        pytest.param(np.array([[0, 1], [2, 255]], dtype=np.uint8), np.uint8, id="uint8-kept"),
+        pytest.param(np.array([[0, 104]], dtype=np.int16), np.uint8, id="int16-104"),
+        pytest.param(np.array([[0, 256]], dtype=np.int16), np.uint16, id="int16-256"),
+        pytest.param(np.array([[0, 70000]], dtype=np.int32), np.uint32, id="int32-70000"),
+        pytest.param(np.array([[0, 2**33]], dtype=np.int64), np.int64, id="past-uint32"),
+        pytest.param(np.array([[True, False]]), np.uint8, id="bool"),
+        pytest.param(np.array([[0.0, 1.0], [2.0, 104.0]]), np.uint8, id="float-ints"),
+        pytest.param(np.array([[0.0, 300.0]], dtype=np.float32), np.uint16, id="float32-300"),
+        pytest.param(np.array([[1.0004, 1.9996]]), np.uint8, id="float-rounding-noise"),
+        pytest.param(np.array([[-0.0, 0.0]]), np.uint8, id="negative-zero"),
+        pytest.param(np.zeros((0, 3)), np.uint8, id="empty"),
+    ],
+)
+def test_compact_label_ids_takes_the_smallest_type(data: np.ndarray, dtype: type) -> None:
+    out = compact_label_ids(data, LABEL_PATH)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, as_label_array(data, LABEL_PATH))
+
+
+def test_compact_label_ids_copies_nothing_it_need_not() -> None:
+    already = np.asfortranarray(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
+    assert compact_label_ids(already, LABEL_PATH) is already
+    mask = np.zeros((3, 4), dtype=bool)
+    assert np.shares_memory(compact_label_ids(mask, LABEL_PATH), mask)
+    narrowed = compact_label_ids(np.asfortranarray(already.astype(np.int16)), LABEL_PATH)
+    assert narrowed.flags["F_CONTIGUOUS"]  # the reader's memory order is kept
+
+
+ERRORS = [
+    np.array([[0.0, 0.5]]),
+    np.array([[0.0, np.nan]]),
+    np.array([[-1, 5]], dtype=np.int16),
+    np.array([[-1.0, 5.0]]),
+    np.array([[np.inf, 1.0]]),
+    np.array([["a", "b"]]),
+    np.array([[1 + 1j]]),
+]
+
+
+@pytest.mark.parametrize("data", ERRORS)
+def test_compact_label_ids_fails_as_as_label_array_does(data: np.ndarray) -> None:
+    with pytest.raises(CaseError) as old:
+        as_label_array(data, LABEL_PATH)
+    with pytest.raises(CaseError) as new:
+        compact_label_ids(data, LABEL_PATH)
+    assert (new.value.code, new.value.message) == (old.value.code, old.value.message)
+
+
+def test_a_problem_in_a_later_slab_names_the_first_problem_of_the_map(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slab by slab, a NaN in the last slab still outranks a fraction in the first (the
+    precedence and example of the whole-map check)."""
+    monkeypatch.setattr("medground.io.volume.SLAB_VOXELS", 4)
+    data = np.zeros((2, 2, 6))
+    data[0, 0, 0], data[1, 1, 5] = 0.5, np.nan
+    with pytest.raises(CaseError, match="NaN"):
+        compact_label_ids(data, LABEL_PATH)
+    data[1, 1, 5], data[1, 0, 4] = 3.0, -2.0
+    with pytest.raises(CaseError, match=r"non-integer values \(e\.g\. 0\.5 in 1 voxels\)"):
+        compact_label_ids(data, LABEL_PATH)
+    data[0, 0, 0] = 1.0
+    with pytest.raises(CaseError, match=r"negative label values \(e\.g\. -2 in 1 voxels\)"):
+        compact_label_ids(data, LABEL_PATH)
+
+
+def test_float_label_map_is_converted_without_a_full_wide_copy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old check made float64 and int64 copies of the whole map (16 bytes a voxel on top of
+    the input); slab by slab, the temporaries stay a fraction of the input's bytes."""
+    monkeypatch.setattr("medground.io.volume.SLAB_VOXELS", 1 << 14)
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 40, (64, 64, 64)).astype(np.float64)
+    tracemalloc.start()
+    out = compact_label_ids(data, LABEL_PATH)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, data)
+    assert peak < 0.4 * data.nbytes  # uint8 output (1/8) + slab temporaries
+
+
+LAYOUTS = {
+    "C": lambda a: a,
+    "F": np.asfortranarray,
+    "flipped": lambda a: a[::-1, :, ::-1],
+    "permuted-F": lambda a: np.asfortranarray(a).transpose(2, 0, 1)[:, ::-1],
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+def test_present_ids_and_boxes_in_any_memory_order(layout: str, dtype: type) -> None:
+    base = np.zeros((9, 7, 5), dtype=dtype)
+    base[0, 0, 0], base[8, 6, 4] = 3, 300 if dtype != np.uint8 else 30  # opposite corners
+    base[1:3, 2:6, 0:4] = 5
+    base[4, :, 2] = 7
+    data = LAYOUTS[layout](base)
+    assert present_ids(data) == [int(v) for v in np.unique(data) if v != 0]
+    assert label_boxes(data) == ndimage.find_objects(np.ascontiguousarray(data))
+
+
+def test_zero_ids_leaves_its_input_alone() -> None:
+    data = np.asfortranarray(np.array([[[0, 1], [2, 3]], [[3, 2], [1, 9]]], dtype=np.uint8))
+    before = data.copy()
+    out = zero_ids(data, [2, 9, 200])
+    np.testing.assert_array_equal(out, np.where(np.isin(data, [2, 9]), 0, data))
+    np.testing.assert_array_equal(data, before)
+    assert out.dtype == np.uint8
+
+
+@pytest.mark.parametrize("shape", [(5, 4, 3), (1, 1, 1), (7,), (3, 0, 2)])
+@pytest.mark.parametrize("voxels", [1, 5, 1000])
+def test_slabs_cover_every_voxel_once(shape: tuple[int, ...], voxels: int) -> None:
+    data = np.asfortranarray(np.zeros(shape, dtype=np.int32))
+    for part in slabs(data.shape, data.strides, voxels):
+        data[part] += 1
+    assert (data == 1).all()

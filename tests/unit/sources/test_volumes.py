@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
+import nibabel as nib
 import nrrd
 import numpy as np
 import pytest
@@ -58,3 +60,37 @@ def test_mha_without_simpleitk_names_the_extra(
         load_volume(path)
     assert info.value.code == "MISSING_EXTRA" and "img.mha" in str(info.value)
     assert "pip install 'medground[itk]'" in info.value.message
+
+
+@pytest.mark.parametrize("stored", [np.uint8, np.int16, np.float32])
+def test_a_loaded_case_keeps_the_readers_arrays_and_small_label_ids(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stored: type) -> None:
+    """No full-volume copy on the way in: the canonical image is a view of the array the reader
+    returned, the label ids come in uint8 (a view too when stored as uint8), whatever the type
+    they were stored in."""
+    from medground.sources import make_source, volumes
+    from medground.sources.base import VolumeCase
+    from medground.testing.big_ct import big_ct_config, write_big_ct
+
+    root = write_big_ct(tmp_path / "ct", shape=(24, 20, 12), n_labels=8)
+    if stored is not np.uint8:  # store the label map in another type
+        path = root / "labelsTr" / "bigct_000.nii.gz"
+        img = nib.load(path)
+        assert isinstance(img, nib.Nifti1Image)
+        nib.save(nib.Nifti1Image(np.asarray(img.dataobj).astype(stored), img.affine), path)
+    read: list[volumes.Volume] = []
+    real = volumes.load_volume
+
+    def spy(path: str, **kwargs: Any) -> volumes.Volume:
+        read.append(real(path, **kwargs))
+        return read[-1]
+
+    monkeypatch.setattr(volumes, "load_volume", spy)
+    source = make_source(big_ct_config(root))
+    case = source.load(source.case_refs()[0])
+    assert isinstance(case, VolumeCase)
+    image, label = read
+    assert np.shares_memory(case.image.data, image.data)
+    assert case.label.data.dtype == np.uint8
+    assert np.shares_memory(case.label.data, label.data) == (stored is np.uint8)
+    np.testing.assert_array_equal(case.label.data, label.data)
