@@ -66,24 +66,43 @@ def build(
     overwrite: bool = False,
     on_start: Callable[[int, int], None] | None = None,
     on_done: Callable[[str, str], None] | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Build (or finish building) a dataset into ``out``; returns the manifest.
 
     ``on_start(total, already_done)`` and ``on_done(case, status)`` drive progress display.
+    ``executor`` is ``local`` (a process pool of ``workers``) or ``ray`` (Ray tasks on the
+    cluster at ``address``; executors/ray.py): the same shards, the same bytes.
     """
+    run = _executor(executor, address, workers)  # a missing extra is a config error too
     source, refs = _source_and_refs(cfg)  # before creating ``out``: a config error writes nothing
     out.mkdir(parents=True, exist_ok=True)
     plan = prepare(cfg, out, refs, overwrite, source.display_file)
     if on_start is not None:
         on_start(len(plan.refs), len(plan.refs) - len(plan.todo))
     try:
-        run_cases(cfg, out, plan.todo, workers, on_done or (lambda case, status: None))
+        run(cfg, out, plan.todo, workers, on_done or (lambda case, status: None))
     except KeyboardInterrupt:
         finished = sum(shard_path(out, ref.case_id).exists() for ref in plan.refs)
         raise BuildInterrupted(out, finished, len(plan.refs)) from None
     manifest = merge(cfg, out, plan)
     manifest["resumed_cases"] = len(plan.refs) - len(plan.todo)  # not written: run-specific
     return manifest
+
+
+def _executor(name: str, address: str | None, workers: int) -> Callable[
+        [BuildConfig, Path, list[CaseRef], int, Callable[[str, str], None]], None]:
+    """The ``run_cases`` of the named executor; Ray is imported only when asked for."""
+    if name == "ray":
+        from medground.executors import ray as ray_executor
+
+        return ray_executor.runner(address, workers)
+    if name != "local":
+        raise ConfigError(f"unknown executor {name!r}: use local or ray")
+    if address is not None:
+        raise ConfigError("--address names a Ray cluster: it needs --executor ray")
+    return run_cases
 
 
 class BuildInterrupted(KeyboardInterrupt):

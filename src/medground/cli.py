@@ -59,7 +59,7 @@ def _resume_command(*parts: str) -> str:
 
 
 def _run_build(cfg: BuildConfig, out: Path, workers: int, overwrite: bool, quiet: bool,
-               resume: str) -> dict[str, Any]:
+               resume: str, executor: str = "local", address: str | None = None) -> dict[str, Any]:
     """Run the build with a progress bar; a configuration error exits 2, Ctrl-C 130 with
     how to resume (``resume``: the command that continues this build)."""
     from medground.build import BuildInterrupted, build
@@ -79,7 +79,7 @@ def _run_build(cfg: BuildConfig, out: Path, workers: int, overwrite: bool, quiet
     try:
         with progress:
             return build(cfg, out, workers=workers, overwrite=overwrite, on_start=on_start,
-                         on_done=on_done)
+                         on_done=on_done, executor=executor, address=address)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
@@ -164,9 +164,30 @@ def build(
     quiet: QuietOption = False,
     strict: Annotated[bool, typer.Option(
         help="Exit 1 when errors.jsonl has any record, fatal or not.")] = False,
+    executor: Annotated[str, typer.Option(
+        help="local (a process pool of --workers) or ray (Ray tasks on a cluster: "
+        "pip install 'medground[ray]').")] = "local",
+    address: Annotated[str | None, typer.Option(
+        help="With --executor ray: the cluster, `auto` (started by `ray start --head`) or "
+        "ray://HOST:10001; default $RAY_ADDRESS, else a new local Ray.")] = None,
+    memory_budget: Annotated[str | None, typer.Option(
+        "--memory-budget", help="Memory the cases a VLM build keeps open may use together, "
+        "shared by the workers, e.g. 8G (default: half the machine's).")] = None,
 ) -> None:
     """Build a grounding dataset. Re-running into the same --out resumes."""
     cfg = _load(config)
+    if memory_budget is not None:
+        from medground.config import parse_bytes
+
+        try:
+            budget = parse_bytes(memory_budget)
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] --memory-budget: {escape(str(exc))}",
+                          highlight=False)
+            raise typer.Exit(2) from None
+        if cfg.vlm is not None:  # an offline build opens one case per worker: nothing to share
+            cfg = cfg.model_copy(update={"vlm": cfg.vlm.model_copy(
+                update={"memory_budget": budget})})
     if vlm_base_url or vlm_model:
         if cfg.vlm is None:
             console.print("[red]error:[/red] --vlm-* options need a `vlm` section in the config")
@@ -179,8 +200,12 @@ def build(
         cfg = cfg.model_copy(update={"vlm": cfg.vlm.model_copy(update=update)})
     again = [str(config), "--out", str(out), *(["--workers", str(workers)] if workers > 1 else []),
              *(arg for url in vlm_base_url or [] for arg in ("--vlm-base-url", url)),
-             *(["--vlm-model", vlm_model] if vlm_model else []), *(["--strict"] if strict else [])]
-    manifest = _run_build(cfg, out, workers, overwrite, quiet, _resume_command("build", *again))
+             *(["--vlm-model", vlm_model] if vlm_model else []), *(["--strict"] if strict else []),
+             *(["--executor", executor] if executor != "local" else []),
+             *(["--address", address] if address else []),
+             *(["--memory-budget", memory_budget] if memory_budget else [])]
+    manifest = _run_build(cfg, out, workers, overwrite, quiet, _resume_command("build", *again),
+                          executor=executor, address=address)
     if not quiet:
         _summary(manifest, out)
     code = _exit_code(manifest, out, strict, quiet)

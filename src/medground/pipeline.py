@@ -15,18 +15,19 @@ import shutil
 import tempfile
 import threading
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import medground
 from medground.config import BuildConfig
 from medground.errors import CaseError
 from medground.llm import session
 from medground.llm.client import metered
+from medground.llm.deferred import Deferred, wait_any
 from medground.sinks.files import atomic_write_bytes, png_bytes, safe_name
 from medground.sources import make_source
 from medground.sources.base import CaseRef, LoadedCase, Source
@@ -37,7 +38,7 @@ from medground.stages.regions import extract_regions
 from medground.stages.synth.template import TemplateSynthesizer
 from medground.stages.verify import make_checks
 from medground.stages.views import make_views
-from medground.types import RegionRecord, View, ViewRecord
+from medground.types import RegionRecord, Sample, View, ViewRecord
 
 
 def view_record(ctx: ViewContext, modality: str) -> ViewRecord:
@@ -246,40 +247,158 @@ class Pipeline:
         return replace(view, layers=found.layers)
 
     def _run_views(self, case: LoadedCase, folder: str, out: Path, result: CaseResult) -> None:
+        """Every view of the case through synthesis and the checks (:class:`CaseFlow`: the
+        next views are made while VLM answers are awaited)."""
+        flow = CaseFlow(self, out, result)
+        try:
+            for view in make_views(case, self.cfg.slicing, result.counts, self.cfg.regions):
+                ctx = self._context(case, view, folder, result)
+                if ctx is not None:
+                    flow.add(ctx)
+            flow.finish()
+        except BaseException:  # the case failed or was interrupted: nothing of it is kept
+            flow.abandon()
+            raise
+
+    def _context(self, case: LoadedCase, view: View, folder: str,
+                 result: CaseResult) -> ViewContext | None:
+        """The view's regions and cues; None when it has no region."""
         counts = result.counts
-        for view in make_views(case, self.cfg.slicing, counts, self.cfg.regions):
-            counts["views"] += 1
-            view = self._without_parents(case, view, result)
-            regions = extract_regions(view, self.cfg.regions, counts)
-            if len(regions) == 0:
-                counts["views_without_regions"] += 1
-                continue
-            image_rel = f"images/{folder}/{view.name}.png"
-            ctx = ViewContext(info=case.info, view=view, regions=regions, image_path=image_rel,
-                              counts=counts, cues=region_cues(view, regions, case.info.modality))
-            samples = self.synthesizer.synthesize(ctx)
+        counts["views"] += 1
+        view = self._without_parents(case, view, result)
+        regions = extract_regions(view, self.cfg.regions, counts)
+        if len(regions) == 0:
+            counts["views_without_regions"] += 1
+            return None
+        cues = region_cues(view, regions, case.info.modality)
+        # the label layers are not read after regions and cues: a view waiting for its VLM
+        # answers need not hold them
+        return ViewContext(info=case.info, view=replace(view, layers=[]), regions=regions,
+                           image_path=f"images/{folder}/{view.name}.png", counts=counts,
+                           cues=cues)
+
+    @property
+    def window(self) -> int:
+        """Requests a case may have unanswered before it waits to make more views: twice
+        ``max_in_flight``, so that the client has the next ones queued while the case works
+        on answers, and few views wait (each holds its regions)."""
+        return 2 * self.cfg.vlm.max_in_flight if self.cfg.vlm is not None else 1
+
+    def start_synthesis(self, ctx: ViewContext) -> tuple[Deferred[list[Sample]], bytes | None]:
+        """The view's samples, or the wait for them; with the PNG a VLM synthesizer was sent
+        (the bytes the view's file gets, encoded once)."""
+        start = getattr(self.synthesizer, "start", None)
+        if start is None:
+            return Deferred.ready(self.synthesizer.synthesize(ctx)), None
+        png = png_bytes(ctx.view.image)
+        return cast(Deferred[list[Sample]], start(ctx, png=png)), png
+
+    def start_check(self, index: int, samples: list[Sample]) -> Deferred[list[Sample]]:
+        check = self.checks[index]
+        start = getattr(check, "start", None)
+        if start is None:
+            return Deferred.ready(check(samples))
+        return cast(Deferred[list[Sample]], start(samples))
+
+
+@dataclass
+class _ViewWork:
+    """One view between synthesis and its last check; once finished, only its records."""
+
+    ctx: ViewContext | None  # dropped once finished: a view waiting for earlier ones is small
+    waiting: Deferred[list[Sample]]
+    png: bytes | None = None  # the image's PNG, when synthesis has encoded it already
+    step: int = -1  # -1: synthesis, then the index of the check waited on
+    samples: list[Sample] = field(default_factory=list)
+    record: ViewRecord | None = None  # None when the view has no sample
+    finished: bool = False
+
+
+class CaseFlow:
+    """The views of one case on their way through the stages, run in the case's thread.
+
+    A stage with a ``start`` method (the VLM synthesizer and judge) sends its requests and
+    returns a Deferred; the others run at once. While answers are awaited the case makes
+    its next views, until ``pipeline.window`` of its requests are unanswered: so all of a
+    case's synthesis requests go out as soon as its views are ready and judge requests as
+    soon as their samples pass the offline checks, and the client's ``max_in_flight`` is
+    what bounds the requests in flight. Each view runs the same steps as it would alone
+    (its samples depend on nothing else), so the records, emitted in view order once every
+    earlier view is finished, are those of views run one after another.
+    """
+
+    def __init__(self, pipeline: Pipeline, out: Path, result: CaseResult) -> None:
+        self.pipeline, self.out, self.result = pipeline, out, result
+        self.views: deque[_ViewWork] = deque()
+        case_views = _CASE_VIEWS.get()
+        assert case_views is not None, "views run inside run_case"
+        self.case_views = case_views
+
+    def add(self, ctx: ViewContext) -> None:
+        self.views.append(_ViewWork(ctx, *self.pipeline.start_synthesis(ctx)))
+        self._advance()
+        while sum(w.waiting.size for w in self.views) > self.pipeline.window:
+            wait_any(w.waiting for w in self.views)
+            self._advance()
+
+    def finish(self) -> None:
+        self._advance()
+        while self.views:
+            wait_any(w.waiting for w in self.views)
+            self._advance()
+
+    def abandon(self) -> None:
+        """Stop the case's requests and wait until none runs (its usage is then final)."""
+        for w in self.views:
+            w.waiting.withdraw()
+        for w in self.views:
+            w.waiting.settle()
+        self.views.clear()
+
+    def _advance(self) -> None:
+        for work in self.views:
+            while not work.finished and work.waiting.done():
+                self._step(work)
+        while self.views and self.views[0].finished:
+            self._emit(self.views.popleft())
+
+    def _step(self, work: _ViewWork) -> None:
+        """The answers of the stage ``work`` waited on, then the stages after it up to the
+        next one that waits."""
+        samples = work.waiting.result()
+        work.waiting = Deferred.ready(samples)
+        ctx, counts = work.ctx, self.result.counts
+        assert ctx is not None, "a finished view takes no step"
+        if work.step < 0:
             if not samples:
                 counts["views_without_targets"] += 1
-                continue
-            atomic_write_bytes(out / image_rel, png_bytes(view.image))
+                work.finished, work.ctx = True, None
+                return
+            png, work.png = work.png or png_bytes(ctx.view.image), None
+            atomic_write_bytes(self.out / ctx.image_path, png)
             counts["images"] += 1
             counts["synthesized"] += len(samples)
-            record = view_record(ctx, case.info.modality)
-            views = _CASE_VIEWS.get()
-            assert views is not None, "views run inside run_case"
-            views[image_rel] = record
-            try:
-                for check in self.checks:
-                    samples = check(samples)
-            finally:
-                del views[image_rel]
-            result.views.append(record.to_dict())
-            for s in samples:
-                failure = s.first_failure
-                if failure is None:
-                    result.samples.append(s.to_dict())
-                    counts["kept"] += 1
-                else:
-                    result.rejects.append(s.to_dict())
-                    counts["rejected"] += 1
-                    counts[f"rejected/{failure.stage}/{failure.reason}"] += 1
+            work.record = view_record(ctx, ctx.info.modality)
+            self.case_views[ctx.image_path] = work.record
+        work.step += 1
+        if work.step < len(self.pipeline.checks):
+            work.waiting = self.pipeline.start_check(work.step, samples)
+        else:
+            del self.case_views[ctx.image_path]
+            work.samples = samples
+            work.finished, work.ctx = True, None
+
+    def _emit(self, work: _ViewWork) -> None:
+        if work.record is None:
+            return
+        result, counts = self.result, self.result.counts
+        result.views.append(work.record.to_dict())
+        for s in work.samples:
+            failure = s.first_failure
+            if failure is None:
+                result.samples.append(s.to_dict())
+                counts["kept"] += 1
+            else:
+                result.rejects.append(s.to_dict())
+                counts["rejected"] += 1
+                counts[f"rejected/{failure.stage}/{failure.reason}"] += 1

@@ -214,3 +214,31 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config") as info:
         load_config(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1000000", 1_000_000), ("512M", 512 * 2**20), ("512MiB", 512 * 2**20),
+    ("8G", 8 * 2**30), ("1.5GB", 3 * 2**29), (" 2 k ", 2048), ("3t", 3 * 2**40),
+])
+def test_sizes(text: str, expected: int) -> None:
+    from medground.config import parse_bytes
+
+    assert parse_bytes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "G", "-1G", "8X", "8 GB ram", "0.1"])
+def test_bad_sizes(text: str) -> None:
+    from medground.config import parse_bytes
+
+    with pytest.raises(ValueError):
+        parse_bytes(text)
+
+
+def test_memory_budget_is_read_as_bytes_and_kept_out_of_dumps(tmp_path: Path) -> None:
+    cfg = load_config(_write(tmp_path, BASE + "vlm:\n  base_url: http://x/v1\n  model: m\n"
+                                              "  memory_budget: 6G\n"))
+    assert cfg.vlm is not None and cfg.vlm.memory_budget == 6 * 2**30
+    assert "memory_budget" not in cfg.model_dump()["vlm"]  # run-specific: not in the manifest
+    with pytest.raises(ConfigError, match="memory_budget"):
+        load_config(_write(tmp_path, BASE + "vlm:\n  base_url: http://x/v1\n  model: m\n"
+                                            "  memory_budget: lots\n", "bad.yaml"))

@@ -8,9 +8,11 @@ shards in source order, so the result does not depend on worker count or timing.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import multiprocessing
+import os
 import shutil
 import signal
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +32,7 @@ from typing import Any, TypeVar
 from medground.config import BuildConfig
 from medground.errors import ConfigError
 from medground.executors import resume
+from medground.executors.case_size import WORK_PER_DECODED_BYTE, decoded_bytes
 from medground.executors.resume import PACE_ONLY  # noqa: F401  (re-exported)
 from medground.pipeline import Pipeline
 from medground.sinks.files import atomic_write_bytes, dumps
@@ -140,35 +143,47 @@ def _run_one(ref: CaseRef, out: Path) -> tuple[str, str]:
     return ref.case_id, result.status
 
 
-def _bounded(pool: Executor, fn: Callable[[_A], _T], items: Iterable[_A],
-             limit: int) -> Iterator[_T]:
+def _bounded(pool: Executor, fn: Callable[[_A], _T], items: Iterable[_A], limit: int,
+             weigh: Callable[[_A], int] | None = None, budget: int | None = None
+             ) -> Iterator[_T]:
     """``fn`` over ``items`` in ``pool``, at most ``limit`` submitted and not yet collected
-    (so memory stays flat); results in completion order. When the caller stops early (an
-    exception, Ctrl-C, a closed generator), what has not started yet is cancelled."""
-    pending: set[Future[_T]] = set()
+    (so memory stays flat), and with ``weigh``, only while their weights fit in ``budget``
+    together (one item at a time always runs, whatever it weighs); results in completion
+    order. When the caller stops early (an exception, Ctrl-C, a closed generator), what has
+    not started yet is cancelled."""
+    pending: dict[Future[_T], int] = {}
     try:
         for item in items:
-            pending.add(pool.submit(fn, item))
-            if len(pending) >= limit:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            weight = weigh(item) if weigh is not None else 0
+            while pending and (len(pending) >= limit or (
+                    budget is not None and sum(pending.values()) + weight > budget)):
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    del pending[f]
                 yield from (f.result() for f in done)
+            pending[pool.submit(fn, item)] = weight
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                del pending[f]
             yield from (f.result() for f in done)
     finally:
         for f in pending:
             f.cancel()
 
 
-def _run_many(refs: Iterable[CaseRef], out: Path, at_once: int) -> Iterator[tuple[str, str]]:
+def _run_many(refs: Iterable[CaseRef], out: Path, at_once: int,
+              budget: int | None = None) -> Iterator[tuple[str, str]]:
     """Run cases in this worker, ``at_once`` of them open together in threads (a VLM build
-    waits on the server, not the CPU); yields each finished case."""
+    waits on the server, not the CPU), and with ``budget``, only as many as their estimated
+    memory fits in; yields each finished case."""
     if at_once <= 1:
         for ref in refs:
             yield _run_one(ref, out)
         return
+    weigh = case_weight if budget is not None else None
     with ThreadPoolExecutor(at_once, thread_name_prefix="medground-case") as threads:
-        yield from _bounded(threads, partial(_run_one, out=out), refs, at_once)
+        yield from _bounded(threads, partial(_run_one, out=out), refs, at_once, weigh, budget)
 
 
 def _run_chunk(refs: list[CaseRef], out: Path) -> list[tuple[str, str]]:
@@ -176,11 +191,78 @@ def _run_chunk(refs: list[CaseRef], out: Path) -> list[tuple[str, str]]:
 
 
 def cases_at_once(cfg: BuildConfig) -> int:
-    """Cases a worker keeps open together: ``vlm.cases_in_flight`` when a VLM is used, else 1
-    (the offline stages are CPU-bound: processes, not threads, spread them)."""
+    """Cases a worker keeps open together at most: ``vlm.cases_in_flight`` (or its default)
+    when a VLM is used, else 1 (the offline stages are CPU-bound: processes, not threads,
+    spread them). The memory budget may allow fewer (:func:`memory_groups`)."""
     if not cfg.uses_vlm or cfg.vlm is None:
         return 1
     return cfg.vlm.open_cases(volumes=cfg.source.type != "folder2d")
+
+
+# --- how many cases fit in memory ----------------------------------------------------------
+#: share of the machine's memory the open cases of a build may use by default
+MEMORY_SHARE = 0.5
+#: assumed when the machine's memory cannot be read (no sysconf, no /proc)
+UNKNOWN_MEMORY = 8 * 2**30
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+_MEMINFO = "/proc/meminfo"
+
+
+def _number_in(path: str, field: str | None = None) -> int | None:
+    """The integer in a /proc or /sys file (``field``: the line it starts; kB in meminfo)."""
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if field is not None:
+        line = next((ln for ln in text.splitlines() if ln.startswith(field)), "")
+        words = line.split()
+        return int(words[1]) * 1024 if len(words) > 1 and words[1].isdigit() else None
+    text = text.strip()
+    return int(text) if text.isdigit() else None  # cgroup v2 says "max" when unlimited
+
+
+def machine_memory() -> int:
+    """Bytes of memory this machine has, or its container's limit when that is lower (cgroup
+    v2 or v1; a machine with 256 GB may run the build in a 4 GB container)."""
+    total = 0
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # Windows: no sysconf
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if total <= 0:
+        total = _number_in(_MEMINFO, "MemTotal:") or UNKNOWN_MEMORY
+    limits = [n for n in (_number_in(p) for p in _CGROUP_LIMITS) if n]
+    return min([total, *limits])
+
+
+def memory_budget(cfg: BuildConfig) -> int:
+    """Bytes the open cases of the build may use together: ``vlm.memory_budget`` (the CLI's
+    ``--memory-budget``), else :data:`MEMORY_SHARE` of :func:`machine_memory`."""
+    given = cfg.vlm.memory_budget if cfg.vlm is not None else None
+    return given or int(MEMORY_SHARE * machine_memory())
+
+
+def case_weight(ref: CaseRef) -> int:
+    """Memory one open case needs, estimated from its files' headers before it is loaded
+    (executors/case_size.py: the decoded bytes times the working copies a case makes)."""
+    return WORK_PER_DECODED_BYTE * sum(decoded_bytes(path) for _, path in ref.files)
+
+
+def memory_groups(refs: Iterable[CaseRef], at_once: int,
+                  budget: int) -> Iterator[list[CaseRef]]:
+    """``refs`` in order, cut into groups of at most ``at_once`` cases whose
+    :func:`case_weight` fits in ``budget`` together; a case heavier than the budget is a
+    group of its own (it runs alone, never not at all)."""
+    group: list[CaseRef] = []
+    used = 0
+    for ref in refs:
+        weight = case_weight(ref) if at_once > 1 else 0
+        if group and (len(group) >= at_once or used + weight > budget):
+            yield group
+            group, used = [], 0
+        group.append(ref)
+        used += weight
+    if group:
+        yield group
 
 
 def run_cases(
@@ -189,21 +271,24 @@ def run_cases(
 ) -> None:
     """Process cases, a bounded number in flight so memory stays flat.
 
-    One worker runs in this process; several are a process pool, each given chunks of
-    ``cases_at_once`` cases at a time and at most two chunks queued per worker.
+    One worker runs in this process; several are a process pool, each given chunks of up to
+    ``cases_at_once`` cases at a time and at most two chunks queued per worker. With several
+    cases open per worker (a VLM build), those open together fit in the memory budget: the
+    whole of it in one worker, a share of it per worker of a pool.
     """
     at_once = cases_at_once(cfg)
+    budget = memory_budget(cfg) if at_once > 1 else None
     if workers <= 1:
         _init_worker(cfg)
         try:
-            for case, status in _run_many(todo, out, at_once):
+            for case, status in _run_many(todo, out, at_once, budget):
                 on_done(case, status)
         finally:
             if _PIPELINE is not None:
                 _PIPELINE.teardown()
         return
     ctx = multiprocessing.get_context("spawn")
-    chunks = (todo[i:i + at_once] for i in range(0, len(todo), at_once))
+    chunks = memory_groups(todo, at_once, (budget or 0) // workers)
     before = set(multiprocessing.active_children())
     pool = _QuietPool(workers, mp_context=ctx, initializer=_init_pool_worker, initargs=(cfg,))
     try:

@@ -10,13 +10,14 @@ usage accounting. The API key is read from an environment variable and never log
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -147,12 +148,21 @@ class VLMClient:
         and their connections, so many small batches cost no more than one large one. Several
         threads may call it at once: their requests share the in-flight bound and the rate
         limits, and each thread's usage goes to its own ``metered`` counter."""
+        return self.submit(requests).result()
+
+    def submit(self, requests: Sequence[dict[str, Any]]) -> Batch:
+        """Send a batch and return at once: the caller goes on (prepares the next batch) while
+        this one waits for a free slot of ``max_in_flight``. Usage goes to the caller's
+        ``metered`` counter, as with ``run``."""
         with self._start_lock:
             if self._loop is None:
                 self._start()
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(self._run(requests, _METER.get()), self._loop)
-        return future.result()
+        loop = self._loop
+        assert loop is not None
+        batch = Batch(len(requests), loop)
+        meter = _METER.get()
+        loop.call_soon_threadsafe(batch.begin, self._run(requests, meter))
+        return batch
 
     def _start(self) -> None:
         import openai
@@ -289,6 +299,53 @@ class VLMClient:
                 await asyncio.sleep(delay * (1 + 0.25 * random.random()))  # jitter
         self._count("errors")
         return Completion(text=None, attempts=self.cfg.max_retries + 1, error=last)
+
+
+class Batch:
+    """Answers on their way (``VLMClient.submit``). ``withdraw()`` is for a caller that no
+    longer wants them (its case failed or was interrupted): what is not answered yet is
+    cancelled, requests waiting for a slot are never sent; ``settle()`` waits until nothing
+    of the batch runs any more, so that its usage (``metered``) is final."""
+
+    def __init__(self, size: int, loop: asyncio.AbstractEventLoop) -> None:
+        self.size = size  # requests
+        self.future: concurrent.futures.Future[list[Completion]] = concurrent.futures.Future()
+        self._loop = loop
+        self._task: asyncio.Task[list[Completion]] | None = None
+
+    def begin(self, work: Coroutine[Any, Any, list[Completion]]) -> None:
+        """On the loop: run ``work``; the future gets its outcome once it has ended."""
+        self._task = self._loop.create_task(work)
+        self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[list[Completion]]) -> None:
+        if self.future.done():  # cancelled by its holder: nobody waits for the outcome
+            return
+        if task.cancelled():
+            self.future.cancel()
+            self.future.set_running_or_notify_cancel()  # wakes concurrent.futures.wait()
+        elif (exc := task.exception()) is not None:
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(task.result())
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self) -> list[Completion]:
+        return self.future.result()
+
+    def withdraw(self) -> None:
+        def cancel() -> None:  # after begin: callbacks run in the order they were scheduled
+            if self._task is not None:
+                self._task.cancel()
+
+        if not self.future.done():
+            with contextlib.suppress(RuntimeError):  # the client was closed: nothing runs
+                self._loop.call_soon_threadsafe(cancel)
+
+    def settle(self, timeout: float | None = None) -> None:
+        concurrent.futures.wait([self.future], timeout)
 
 
 class MalformedAnswer(ValueError):

@@ -6,6 +6,7 @@ A prompt's version is part of every cache key: changing the wording must bump th
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -63,13 +64,24 @@ class JudgeAnswer(BaseModel):
 
 
 def schema_format(name: str, model: type[BaseModel]) -> dict[str, Any]:
-    """An OpenAI ``response_format`` asking for JSON that validates against ``model``."""
-    schema = model.model_json_schema()
-    schema["additionalProperties"] = False
+    """An OpenAI ``response_format`` asking for JSON that validates against ``model`` (a
+    fresh dict each call; pydantic's schema generation, milliseconds, runs once per model)."""
+    schema: dict[str, Any] = json.loads(_schema_json(model))
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
 
 
-def png_data_url(image: NDArray[np.uint8]) -> str:
+@functools.cache
+def _schema_json(model: type[BaseModel]) -> str:
+    schema = model.model_json_schema()
+    schema["additionalProperties"] = False
+    return json.dumps(schema)
+
+
+def png_data_url(image: NDArray[np.uint8] | bytes) -> str:
+    """``image`` as a PNG data URL; given as PNG bytes already, they are used as they are (a
+    view's saved PNG: ``sinks.files.png_bytes`` writes the same bytes as this encoding)."""
+    if isinstance(image, bytes):
+        return "data:image/png;base64," + base64.b64encode(image).decode("ascii")
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(image)).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -105,9 +117,11 @@ _SYNTH_SYSTEM = (
 )
 
 
-def synth_messages(image: NDArray[np.uint8], context: dict[str, Any], n: int) -> list[dict[str, Any]]:
+def synth_messages(image: NDArray[np.uint8] | str, context: dict[str, Any], n: int
+                   ) -> list[dict[str, Any]]:
     """Messages asking for ``n`` distinct queries for the target described in ``context``
-    (modality, plane, orientation, the target's cues and the distractors' cues)."""
+    (modality, plane, orientation, the target's cues and the distractors' cues). ``image``
+    may be given as its :func:`png_data_url` already (the targets of a view share it)."""
     text = (
         f"Write {n} different queries that each identify the TARGET uniquely among the "
         "DISTRACTORS, using what the facts and the image support.\n"
@@ -116,7 +130,8 @@ def synth_messages(image: NDArray[np.uint8], context: dict[str, Any], n: int) ->
         '"frame": "image"}]}, ...]}.'
     )
     return [{"role": "system", "content": _SYNTH_SYSTEM},
-            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": png_data_url(image)}},
+            {"role": "user", "content": [{"type": "image_url", "image_url": {
+                "url": image if isinstance(image, str) else png_data_url(image)}},
                                          {"type": "text", "text": text}]}]
 
 

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from medground.llm.cache import RequestCache, request_key
-from medground.llm.client import IMAGE_TOKENS, ClientConfig, VLMClient, estimate_tokens
+from medground.llm.client import (
+    IMAGE_TOKENS,
+    ClientConfig,
+    VLMClient,
+    estimate_tokens,
+    metered,
+)
 from medground.testing.scripted_server import Reply, ScriptedServer
 
 
@@ -74,6 +80,36 @@ def test_in_flight_is_bounded() -> None:
         out = c.run(reqs(16))
     assert all(o.error is None for o in out) and len(s.requests) == 16
     assert s.peak_in_flight == 4 and s.in_flight == 0
+
+
+def test_submitted_batches_share_the_slots_while_the_caller_goes_on() -> None:
+    """``submit`` returns before any answer; batches submitted one after another are on the
+    wire together, up to ``max_in_flight``; each batch's answers come back in its order."""
+    slow = ScriptedServer(lambda i, b: Reply(content=b["messages"][0]["content"], delay=0.3))
+    with slow as s, client(s.base_url, max_in_flight=6) as c:
+        batches = [c.submit(reqs(2, tag=f"b{k}")) for k in range(3)]
+        assert not any(b.done() for b in batches)  # each answer takes 0.3 s
+        answers = [[o.text for o in b.result()] for b in batches]
+    assert answers == [[f"b{k} 0", f"b{k} 1"] for k in range(3)]
+    assert s.peak_in_flight == 6  # three batches of two at once
+
+
+def test_a_withdrawn_batch_sends_nothing_more_and_its_usage_is_final() -> None:
+    """Withdrawn while the first of five requests is on the wire (one slot): the other four
+    are never sent; ``settle`` returns once nothing of the batch runs, with the one request
+    counted in the caller's meter."""
+    slow = ScriptedServer(lambda i, b: Reply(content="x", delay=0.5))
+    with slow as s, client(s.base_url, max_in_flight=1) as c, metered() as usage:
+        batch = c.submit(reqs(5))
+        deadline = time.monotonic() + 5
+        while not s.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        batch.withdraw()
+        batch.settle()
+        assert batch.done() and batch.future.cancelled()
+        time.sleep(0.6)  # what would have been sent next
+        assert len(s.requests) == 1
+    assert usage["requests"] == 1
 
 
 def test_requests_per_minute_limit() -> None:

@@ -22,6 +22,8 @@ from medground.claims.types import Claim
 from medground.config import QueriesConfig, VLMConfig
 from medground.labels import readable
 from medground.llm import prompts
+from medground.llm.client import Completion
+from medground.llm.deferred import Deferred
 from medground.llm.parse import parse_answer
 from medground.llm.session import client_for
 from medground.stages.base import Synthesizer, ViewContext
@@ -42,22 +44,36 @@ class VLMSynthesizer(Synthesizer):
         self.out = out
 
     def synthesize(self, ctx: ViewContext) -> list[Sample]:
+        return self.start(ctx).result()
+
+    def start(self, ctx: ViewContext, png: bytes | None = None) -> Deferred[list[Sample]]:
+        """Send the view's requests (one per target) and return at once; the samples are
+        made from the answers when the caller asks for them (pipeline.py keeps the views of
+        a case waiting together). ``png``: the view's image as the PNG the pipeline saves,
+        so that it is encoded once."""
         if self.out is None:
             raise RuntimeError("VLMSynthesizer needs bind(out) before use")
-        client = client_for(self.vlm, self.out)
         regions, view = ctx.regions, ctx.view
         kinds: dict[str, list[int]] = defaultdict(list)
         for i in range(len(regions)):
             kinds[kind_of(str(regions.label[i]))].append(i)
         targets = [i for i in range(len(regions))
                    if view.targets is None or str(regions.label[i]) in view.targets]
+        if not targets:
+            return Deferred.ready([])
         fmt = prompts.schema_format("queries", prompts.QueriesAnswer)
-        requests = [{"messages": prompts.synth_messages(view.image, self._context(ctx, i, kinds),
+        image = prompts.png_data_url(view.image if png is None else png)  # for every target
+        requests = [{"messages": prompts.synth_messages(image, self._context(ctx, i, kinds),
                                                         self.queries.per_target),
                      "prompt_version": prompts.SYNTH_VERSION,
                      "response_format": fmt if self.vlm.structured_output else None}
                     for i in targets]
-        answers = client.run(requests) if requests else []
+        batch = client_for(self.vlm, self.out).submit(requests)
+        return Deferred(lambda answers: self._samples(ctx, targets, kinds, answers), batch)
+
+    def _samples(self, ctx: ViewContext, targets: list[int], kinds: dict[str, list[int]],
+                 answers: list[Completion]) -> list[Sample]:
+        regions = ctx.regions
         samples: list[Sample] = []
         for i, answer in zip(targets, answers, strict=True):
             group = [j for j in kinds[kind_of(str(regions.label[i]))] if j != i]

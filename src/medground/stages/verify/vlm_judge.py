@@ -12,6 +12,8 @@ from typing import Final
 
 from medground.config import VLMConfig
 from medground.llm import prompts
+from medground.llm.client import Completion
+from medground.llm.deferred import Deferred
 from medground.llm.parse import parse_answer
 from medground.llm.session import client_for
 from medground.stages.base import Check
@@ -35,11 +37,15 @@ class VLMJudge(Check):
         self.vlm = vlm
 
     def __call__(self, batch: list[Sample]) -> list[Sample]:
+        return self.start(batch).result()
+
+    def start(self, batch: list[Sample]) -> Deferred[list[Sample]]:
+        """Send a request for each sample that passed the checks before and return at once;
+        the verdicts are recorded when the caller asks for the result (pipeline.py)."""
         todo = [s for s in batch if s.passed]
         if not todo:
-            return batch
+            return Deferred.ready(batch)
         assert self.root is not None, "VLMJudge needs bind(root)"
-        client = client_for(self.vlm, Path(self.root))
         fmt = prompts.schema_format("verdict", prompts.JudgeAnswer)
         asked: list[Sample] = []
         requests = []
@@ -55,7 +61,13 @@ class VLMJudge(Check):
                                  crop=self.vlm.judge_crop),
                              "prompt_version": prompts.JUDGE_VERSION,
                              "response_format": fmt if self.vlm.structured_output else None})
-        answers = client.run(requests) if requests else []
+        if not requests:
+            return Deferred.ready(batch)
+        sent = client_for(self.vlm, Path(self.root)).submit(requests)
+        return Deferred(lambda answers: self._record(batch, asked, answers), sent)
+
+    def _record(self, batch: list[Sample], asked: list[Sample],
+                answers: list[Completion]) -> list[Sample]:
         for s, answer in zip(asked, answers, strict=True):
             s.verdicts.append(self._verdict(answer.text, answer.error))
             s.provenance["judge_raw"] = answer.text
