@@ -30,12 +30,11 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from medground.dataset import read_samples
 from medground.errors import ConfigError
-from medground.exports import Exported, ExportOptions
+from medground.exports import Exported, ExportOptions, samples_to_export
 from medground.exports.card import SplitFile, write_card
 from medground.sinks.files import atomic_binary_writer
-from medground.splits import UNSPLIT, Splits, load_splits
+from medground.splits import UNSPLIT, Splits
 from medground.types import Sample
 
 __all__ = ["FEATURES", "ROW_GROUP_BYTES", "ROW_GROUP_ROWS", "SCHEMA", "export",
@@ -199,10 +198,7 @@ def export_parquet(dataset: Path, out: Path, options: ExportOptions,
                    rows_per_group: int = ROW_GROUP_ROWS) -> dict[str, SplitFile]:
     """Write the split files and the card into ``out``; returns what each split file holds, by
     its split name on the Hub."""
-    splits = load_splits(dataset)
-    every = list(read_samples(dataset))
-    splits.check(every)
-    samples = splits.select(every, options.splits)
+    splits, samples = samples_to_export(dataset, options.splits)
     names = tuple(n for n in splits.names() if not options.splits or n in options.splits)
     if not names:
         raise ConfigError(f"split(s) {', '.join(options.splits)} have no samples; this dataset "

@@ -41,9 +41,6 @@ _ITK = (".mha", ".mhd")
 # longest first, so that `case1.seg.nrrd` loses `.seg.nrrd`, not only `.nrrd`
 _VOLUME_EXTENSIONS = tuple(sorted((*_NIFTI, *_NRRD, *_ITK), key=len, reverse=True))
 
-#: the check every label volume passes: valid ids, in the smallest unsigned type that holds them
-as_label_array = compact_label_ids
-
 
 def volume_stem(path: str | Path) -> str:
     name = Path(path).name
@@ -196,7 +193,7 @@ def make_volume_case(
     root = source.root
     original = image.axcodes
     check_finite(image.data, image.path)
-    ids = as_label_array(label.data, label.path)
+    ids = compact_label_ids(label.data, label.path)
     image_c = image.canonical()
     label_c = Volume(data=ids, affine=label.affine, path=label.path).canonical()
     check_same_grid(image_c, label_c)

@@ -99,7 +99,7 @@ def test_an_unforeseen_exception_is_an_internal_error_of_its_case(
         volumes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the label check, the -1 reaches stages/views.py and raises there: recorded
     as INTERNAL_ERROR at that medground line, the other cases untouched."""
-    monkeypatch.setattr("medground.sources.volumes.as_label_array",
+    monkeypatch.setattr("medground.sources.volumes.compact_label_ids",
                         lambda data, path: np.asarray(data, dtype=np.int64))
     out = tmp_path / "out"
     build(cfg_volumes(volumes), out)
