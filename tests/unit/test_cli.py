@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,16 @@ def test_demo_with_relative_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     result = runner.invoke(app, ["demo", "--out", "rel/demo", "--cases", "1", "-q"])
     assert result.exit_code == 0, result.output
     assert read_manifest(tmp_path / "rel" / "demo")["cases"]["with_samples"] == 1
+
+
+def test_demo_splits_exports_parquet_writes_the_report_and_prints_its_path(
+        tmp_path: Path) -> None:
+    """What `make demo` shows besides the samples: splits.json, the Parquet export with its
+    card, and the report, whose path is printed."""
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--cases", "2"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "splits.json").read_text())["samples"]
+    assert list((out / "exports" / "parquet" / "data").glob("*.parquet"))
+    assert (out / "exports" / "parquet" / "README.md").read_text().startswith("---")
+    assert f"report: open {(out / 'report.html').resolve()} in a browser" in result.output
