@@ -116,7 +116,8 @@ def vlm_usage(cfg: BuildConfig, counts: Counter[str]) -> dict[str, Any] | None:
     if cfg.vlm is None:
         return None
     usage = {k: int(counts.get(f"vlm/{k}", 0)) for k in
-             ("requests", "cache_hits", "retries", "errors", "prompt_tokens", "completion_tokens")}
+             ("requests", "withdrawn", "cache_hits", "retries", "errors", "prompt_tokens",
+              "completion_tokens")}
     prices = cfg.vlm.price_per_million
     cost = None
     if prices:

@@ -270,11 +270,9 @@ class VLMClient:
                 await self._tpm.take(self.cfg.max_tokens + estimate_tokens(messages))
             url = min(self._load, key=lambda u: self._load[u])  # least loaded server
             self._load[url] += 1
-            self._count("requests")
             wait: float | None = None
             try:
-                resp = await clients[url].chat.completions.create(
-                    model=self.cfg.model, messages=messages, **params)
+                resp = await self._send(clients[url], messages, params)
                 text = answer_text(resp)
                 prompt_tokens, completion_tokens = _usage(resp)
                 return Completion(text=text, attempts=attempt + 1, prompt_tokens=prompt_tokens,
@@ -299,6 +297,24 @@ class VLMClient:
                 await asyncio.sleep(delay * (1 + 0.25 * random.random()))  # jitter
         self._count("errors")
         return Completion(text=None, attempts=self.cfg.max_retries + 1, error=last)
+
+
+    async def _send(self, client: Any, messages: list[dict[str, Any]],
+                    params: dict[str, Any]) -> Any:
+        """One HTTP attempt, counted once it has an outcome: ``requests`` when the server
+        answered or the attempt failed, ``withdrawn`` when its case gave it up on the wire
+        (a failed or interrupted case), which the server may or may not have received."""
+        try:
+            resp = await client.chat.completions.create(model=self.cfg.model,
+                                                        messages=messages, **params)
+        except asyncio.CancelledError:
+            self._count("withdrawn")
+            raise
+        except Exception:
+            self._count("requests")
+            raise
+        self._count("requests")
+        return resp
 
 
 class Batch:

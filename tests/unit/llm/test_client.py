@@ -97,7 +97,7 @@ def test_submitted_batches_share_the_slots_while_the_caller_goes_on() -> None:
 def test_a_withdrawn_batch_sends_nothing_more_and_its_usage_is_final() -> None:
     """Withdrawn while the first of five requests is on the wire (one slot): the other four
     are never sent; ``settle`` returns once nothing of the batch runs, with the one request
-    counted in the caller's meter."""
+    counted in the caller's meter as withdrawn (on the wire, unanswered), not as answered."""
     slow = ScriptedServer(lambda i, b: Reply(content="x", delay=0.5))
     with slow as s, client(s.base_url, max_in_flight=1) as c, metered() as usage:
         batch = c.submit(reqs(5))
@@ -109,7 +109,7 @@ def test_a_withdrawn_batch_sends_nothing_more_and_its_usage_is_final() -> None:
         assert batch.done() and batch.future.cancelled()
         time.sleep(0.6)  # what would have been sent next
         assert len(s.requests) == 1
-    assert usage["requests"] == 1
+    assert usage["withdrawn"] == 1 and usage["requests"] == 0
 
 
 def test_requests_per_minute_limit() -> None:

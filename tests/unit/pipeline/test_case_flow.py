@@ -75,14 +75,13 @@ def test_a_cases_requests_are_in_flight_together(data: Path, tmp_path: Path) -> 
     assert dataset(tmp_path / "many") == dataset(tmp_path / "one")
 
 
-@pytest.mark.xfail(strict=False, reason="known defect (issue 12, in progress): requests a failing "
-                   "case already sent can miss the manifest's vlm.requests count (74 sent, 72 "
-                   "counted in one CI run); the rest of this test holds")
 def test_a_case_failing_with_requests_outstanding(data: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The format check raises on the fourth view of phantom_001, while requests of its other
     views are queued: one error record, nothing else of the case, the other case as built
-    alone, and every request the server got is counted in the manifest."""
+    alone, and the manifest accounts for every request the server got: answered ones as
+    ``requests``, those the case gave up on the wire as ``withdrawn`` (the server may or
+    may not have had them)."""
     with ScriptedServer(answer) as s:
         reference = build(config(data, s, max_in_flight=2, cases_in_flight=1),
                           tmp_path / "ref")
@@ -108,4 +107,6 @@ def test_a_case_failing_with_requests_outstanding(data: Path, tmp_path: Path,
         assert read_jsonl(tmp_path / "out" / name) == [
             r for r in read_jsonl(tmp_path / "ref" / name) if r["case"] == "phantom_000"]
     assert not (tmp_path / "out" / "images" / "phantom_001").exists()
-    assert manifest["vlm"]["requests"] == sent < reference["vlm"]["requests"]
+    usage = manifest["vlm"]
+    assert usage["requests"] <= sent <= usage["requests"] + usage["withdrawn"]
+    assert sent < reference["vlm"]["requests"] and reference["vlm"]["withdrawn"] == 0
