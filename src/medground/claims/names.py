@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -138,7 +139,8 @@ def _kind_names(k: str) -> list[str]:
     return names
 
 
-def label_names(label: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def label_names(label: str) -> tuple[str, ...]:
     """Singular names of one label (normalised), most specific first."""
     key = label.strip().lower()
     names = [readable(key)]
@@ -170,12 +172,13 @@ def label_names(label: str) -> list[str]:
     return _unique(normalize(n) for n in names)
 
 
-def kind_names(label: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def kind_names(label: str) -> tuple[str, ...]:
     """Singular names of a label's kind, when it differs from the label (both kidneys)."""
     key = label.strip().lower()
     k = kind(key)
     if k == key:
-        return []
+        return ()
     names = _kind_names(k)
     if _LEVEL.match(key) and not key.startswith("vertebra"):
         names += [f"{readable(k)} segment", f"segment of the {readable(k)}",
@@ -191,12 +194,12 @@ def _mirror(label: str) -> str | None:
     return out if out != label else None
 
 
-def _unique(items: Iterable[str]) -> list[str]:
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
     out: list[str] = []
     for item in items:
         if item and item not in out:
             out.append(item)
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,17 @@ class Name:
 
 
 class NameTable:
-    """Every name of the structures of one view, for greedy longest-first matching."""
+    """Every name of the structures of one view, for greedy longest-first matching.
+    Immutable once made: :meth:`of` shares one table among the checks of views with the
+    same labels."""
+
+    @classmethod
+    def of(cls, labels: Iterable[str]) -> NameTable:
+        """The table of these labels, made once per set of labels (its regex alone takes
+        milliseconds to compile, and every check of every sample of a view asks for it)."""
+        key = frozenset(labels)
+        with _TABLES_LOCK:  # made under the lock: threads asking for one set wait for it
+            return _table(key)
 
     def __init__(self, labels: Iterable[str]) -> None:
         self.labels = frozenset(labels)
@@ -286,3 +299,11 @@ class NameTable:
         out = {w for lb in self.labels for n in (*label_names(lb), *kind_names(lb))
                for w in normalize(n).split()}
         return frozenset(out - generic)
+
+
+_TABLES_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=256)
+def _table(labels: frozenset[str]) -> NameTable:
+    return NameTable(labels)

@@ -131,7 +131,7 @@ def read(query: str, labels: Iterable[str] | NameTable) -> Reading:
     """Claims of ``query`` about the structures of a view with these ``labels``."""
     from medground.claims import rules  # the rule table needs the types defined here
 
-    table = labels if isinstance(labels, NameTable) else NameTable(labels)
+    table = labels if isinstance(labels, NameTable) else NameTable.of(labels)
     text, mentions = mark(query, table)
     reading = Reading(text=text, mentions=mentions, table=table)
     toks = Tokens(text)

@@ -70,11 +70,19 @@ def fill_holes(mask: BoolArray, structure: NDArray[np.bool_] = CROSS) -> BoolArr
     """``scipy.ndimage.binary_fill_holes(mask, structure)``, exactly (``structure`` is the
     background's connectivity; the default is scipy's, 4-connected)."""
     mask = np.asarray(mask, dtype=bool)
-    if mask.size == 0:
+    if mask.size == 0 or one_run_per_row(mask):
         return mask.copy()
     labelled, enclosed = enclosed_background(mask, structure)
     out: BoolArray = mask | enclosed[labelled]
     return out
+
+
+def one_run_per_row(mask: BoolArray) -> bool:
+    """Is every row's foreground one run (or none)? Such a mask has no hole for any
+    connectivity: a background pixel with no foreground on its left (or right) in its row
+    reaches the array's edge along the row."""
+    starts = mask[:, 1:] & ~mask[:, :-1]
+    return bool((np.count_nonzero(starts, axis=1) + mask[:, 0] <= 1).all())
 
 
 #: up to this radius a dilation by the disc is cheaper than a distance transform

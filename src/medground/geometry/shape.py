@@ -15,17 +15,19 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
-from scipy.spatial import ConvexHull
-from skimage.measure import inertia_tensor, inertia_tensor_eigvals
-from skimage.measure import moments_central as central_moments
 from skimage.morphology import convex_hull_image
 
+from medground.geometry.boundary import boundary
 from medground.geometry.boxes import mask_to_box
-from medground.geometry.contours import mask_contours
 from medground.geometry.crops import SQUARE, enclosed_background
+from medground.geometry.hull import (
+    collinear,
+    column_extremes,
+    hull_polygon,
+    lattice_area,
+    perimeter,
+)
 
-_SQUARE = ndimage.generate_binary_structure(2, 2)
 _MIN_MINOR_AXIS = 1e-6
 #: holes smaller than this fraction of the hole-filled area are segmentation noise, not holes
 MIN_HOLE_FRACTION: Final = 0.01
@@ -64,54 +66,6 @@ def count_holes(mask: NDArray[np.bool_], min_fraction: float = MIN_HOLE_FRACTION
     return int((sizes >= min_area).sum())
 
 
-def count_parts(mask: NDArray[np.bool_]) -> int:
-    """8-connected foreground components."""
-    _, n = ndimage.label(mask, structure=_SQUARE)
-    return int(n)
-
-
-def _contours(mask: NDArray[np.bool_]) -> list[NDArray[np.float64]]:
-    """Marching-squares contours at 0.5 of ``mask`` padded by one pixel (8-connected
-    foreground): the sub-pixel boundary every length measure here uses."""
-    return mask_contours(mask)  # find_contours(np.pad(mask, 1), 0.5, "high"), exactly
-
-
-def _lengths(contours: list[NDArray[np.float64]]) -> tuple[float, float, ConvexHull]:
-    """(perimeter, hull perimeter, hull) of the contour points (see :func:`boundary_lengths`)."""
-    length = sum(float(np.hypot(*np.diff(c, axis=0).T).sum()) for c in contours)
-    # contours of a non-empty mask always enclose some area, so the hull is never degenerate
-    hull = ConvexHull(np.vstack(contours))
-    return length, min(float(hull.area), length), hull  # 2D: "area" is the perimeter
-
-
-def boundary_lengths(mask: NDArray[np.bool_]) -> tuple[float, float]:
-    """(perimeter, convex-hull perimeter) of the sub-pixel boundary of ``mask``.
-
-    The boundary is the marching-squares contour at 0.5 (skimage ``find_contours``, 8-connected
-    foreground), outer and hole contours together; the hull is the convex polygon of all contour
-    points. Both lengths come from the same polygonal boundary, so their ratio stays <= 1 and
-    does not drift with size the way staircase-perimeter estimates of a rasterised hull do.
-    """
-    length, hull_length, _ = _lengths(_contours(mask))
-    return length, hull_length
-
-
-def _feret(points: NDArray[np.float64], hull: ConvexHull | None) -> float:
-    """Longest distance between two of ``points`` (only hull vertices can be the ends)."""
-    if hull is not None:
-        points = points[hull.vertices]
-    diffs = points[:, None, :] - points[None, :, :]
-    return float(np.sqrt((diffs**2).sum(-1)).max())
-
-
-def feret_diameter(mask: NDArray[np.bool_]) -> float:
-    """Longest distance across the sub-pixel boundary (marching-squares contour at 0.5)."""
-    points = np.vstack(_contours(mask))
-    if len(points) >= 3 and np.linalg.matrix_rank(points - points[0]) == 2:
-        return _feret(points, ConvexHull(points))
-    return _feret(points, None)
-
-
 def convex_hull(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Convex hull of all pixel centres (all parts together), never smaller than ``mask``.
 
@@ -125,49 +79,19 @@ def convex_hull(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return hull | mask
 
 
-def _collinear(points: NDArray[np.int64]) -> bool:
-    """Do integer points lie on one line (or are fewer than 3)? Exact cross products."""
-    d = points - points[0]
-    nonzero = np.flatnonzero(d.any(axis=1))
-    if points.shape[0] < 3 or nonzero.size == 0:
-        return True
-    dx, dy = d[nonzero[0]]
-    return not bool((d[:, 0] * dy - d[:, 1] * dx).any())
-
-
-def _extreme_pixels(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """(row, col) of the first and last pixel of every row and column, each once: every
-    vertex of the pixel-centre hull is among them (the candidates of skimage's hull)."""
-    h, w = mask.shape
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    by_row = mask[rows]
-    by_col = mask[:, cols]
-    flat = np.concatenate([
-        rows * w + by_row.argmax(axis=1), rows * w + (w - 1 - by_row[:, ::-1].argmax(axis=1)),
-        by_col.argmax(axis=0) * w + cols, (h - 1 - by_col[::-1].argmax(axis=0)) * w + cols])
-    unique = np.unique(flat)  # repeated points can trouble qhull (skimage drops them too)
-    return np.stack([unique // w, unique % w], axis=1).astype(np.int64)
-
-
 def convex_hull_area(mask: NDArray[np.bool_]) -> int:
     """Pixels of :func:`convex_hull` (``convex_hull(mask).sum()``) without drawing it.
 
     The hull of pixel centres is a polygon with integer vertices and a pixel is in it when its
-    centre is inside or on the boundary, so Pick's theorem counts them exactly: inside + on the
-    boundary = A + B / 2 + 1, with A the polygon's area and B = sum over edges of
-    gcd(|dx|, |dy|), the lattice points on its edges. Every pixel of the mask is such a point,
-    so the union with the mask adds none.
-    """
+    centre is inside or on the boundary, so Pick's theorem counts them exactly
+    (:func:`medground.geometry.hull.lattice_area`). Every pixel of the mask is such a point,
+    so the union with the mask adds none."""
     mask = np.asarray(mask, dtype=bool)
-    points = _extreme_pixels(mask)
-    if _collinear(points):
+    cols, low, high = column_extremes(mask)
+    polygon = hull_polygon(cols, low, high)
+    if collinear(polygon):
         return int(mask.sum())  # a point or a straight line is its own hull
-    v = points[ConvexHull(points).vertices]
-    nxt = np.roll(v, -1, axis=0)
-    twice_area = abs(int((v[:, 0] * nxt[:, 1] - nxt[:, 0] * v[:, 1]).sum()))
-    on_edges = int(np.gcd(np.abs(nxt[:, 0] - v[:, 0]), np.abs(nxt[:, 1] - v[:, 1])).sum())
-    return (twice_area + on_edges) // 2 + 1
+    return lattice_area(polygon)
 
 
 def screen_orientation_deg(skimage_orientation: float) -> float:
@@ -207,11 +131,12 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
         raise ValueError("cannot measure the shape of an empty mask")
     mask = mask[box[1] : box[3], box[0] : box[2]]  # every measure is translation-invariant
 
-    area = int(mask.sum())
-    major, minor, orientation = moment_axes(mask)
-    contours = _contours(mask)
-    perim, hull_perim, hull = _lengths(contours)
-    points = np.vstack(contours)
+    rows, cols = np.nonzero(mask)
+    area = int(rows.size)
+    major, minor, orientation = _axes(rows, cols)
+    edge = boundary(mask)
+    perim = edge.perimeter
+    hull = hull_polygon(*column_extremes(mask))
     circularity = min(1.0, 4.0 * math.pi * area / perim**2)
     return ShapeMeasures(
         area_px=area,
@@ -219,36 +144,71 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
         eq_diameter_px=math.sqrt(4.0 * area / math.pi),
         elongation=max(1.0, major / max(minor, _MIN_MINOR_AXIS)),
         circularity=circularity,
-        solidity=area / convex_hull_area(mask),
-        convexity=hull_perim / perim,
+        solidity=area / (area if collinear(hull) else lattice_area(hull)),
+        convexity=min(contour_hull_perimeter(hull), perim) / perim,
         orientation_deg=screen_orientation_deg(orientation),
-        holes=count_holes(mask),
-        parts=count_parts(mask),
-        roundness=min(1.0, 4.0 * area / (math.pi * max(_feret(points, hull), 1.0) ** 2)),
+        # no inner contour: no 4-connected hole, so no 8-connected one (a union of them)
+        holes=count_holes(mask) if edge.inner else 0,
+        parts=edge.outer,  # one outer contour per 8-connected part
+        roundness=min(1.0, 4.0 * area / (math.pi * max(contour_feret(hull), 1.0) ** 2)),
     )
 
 
-_UNIT_SPACING: Final = np.full(2, 1.0)
+#: perimeter of the contour's points around a pixel centre (its four edges' midpoints)
+_DIAMOND_PERIMETER: Final = 2.0 * math.sqrt(2.0)
+
+
+def contour_hull_perimeter(pixel_hull: NDArray[np.int64]) -> float:
+    """Perimeter of the convex hull of the contour points, from the pixel centres' hull.
+
+    Every contour point is a pixel centre moved by half a pixel along a row or column (to
+    the midpoint of an edge with the background), so the contour points lie in the pixel
+    hull grown by that diamond; and in every direction the farthest pixel centre, moved
+    towards it, is a contour point (its neighbour further on is background). The two convex
+    sets have the same support in every direction, so the contour hull is the pixel hull's
+    Minkowski sum with the diamond, whose perimeter is the sum of theirs."""
+    return perimeter(pixel_hull) + _DIAMOND_PERIMETER
+
+
+def contour_feret(pixel_hull: NDArray[np.int64]) -> float:
+    """Longest distance between two contour points: between two corners of the contour hull
+    (see :func:`contour_hull_perimeter`), each a pixel hull corner moved half a pixel along
+    a row or column. For two pixel corners ``d`` apart the farthest such pair moves both
+    ends away from each other along the same axis, a whole pixel in all:
+    ``max(|d + e|**2 for unit e) = |d|**2 + 2 max(|d_row|, |d_col|) + 1``, in integers."""
+    d = np.abs(pixel_hull[:, None, :] - pixel_hull[None, :, :])
+    squared = (d * d).sum(-1) + 2 * d.max(-1) + 1
+    return math.sqrt(float(squared.max()))
 
 
 def moment_axes(mask: NDArray[np.bool_]) -> tuple[float, float, float]:
     """(major, minor axis length, orientation in skimage's radians) of the moment ellipse of a
-    mask cropped to its box: ``regionprops``'s ``axis_major_length``, ``axis_minor_length`` and
-    ``orientation``, from the same skimage moment functions without a region object.
-
-    regionprops takes the centroid from raw moments (``moments(image, 3)``); the three it uses,
-    the pixel count and the sums of the row and column indices, are integers well below 2**53,
-    so every order of summation gives them exactly and integer sums give the same centroid."""
-    image = mask.astype(np.uint8)
+    mask: ``regionprops``'s ``axis_major_length``, ``axis_minor_length`` and ``orientation``."""
     rows, cols = np.nonzero(mask)
-    n = rows.size
-    centroid = np.asarray((float(rows.sum()) / n, float(cols.sum()) / n))
-    mu = central_moments(image, centroid, order=3, spacing=_UNIT_SPACING)
-    tensor = inertia_tensor(mask, mu, spacing=_UNIT_SPACING)
-    eigvals = inertia_tensor_eigvals(mask, T=tensor)
-    a, b, _, c = (float(v) for v in tensor.flat)
-    if a - c == 0:
+    if rows.size == 0:
+        raise ValueError("an empty mask has no moments")
+    return _axes(rows, cols)
+
+
+def _axes(rows: NDArray[np.intp], cols: NDArray[np.intp]) -> tuple[float, float, float]:
+    """:func:`moment_axes` from the pixels' coordinates, with exact integer moments.
+
+    skimage's inertia tensor of a 2D region is ``[[a, b], [b, c]]`` with ``a`` the variance
+    of the columns, ``c`` that of the rows and ``b`` minus their covariance; here ``n**2``
+    times each is an integer (``n * sum(x * y) - sum(x) * sum(y)``), so the tensor, its
+    eigenvalues ``(a + c +- sqrt((a - c)**2 + 4 b**2)) / 2`` and skimage's orientation
+    ``atan2(-2 b, c - a) / 2`` (``+-pi / 4`` when ``a == c``) carry no rounding from the sums."""
+    n = int(rows.size)
+    r, c = rows.astype(np.int64), cols.astype(np.int64)
+    sr, sc = int(r.sum()), int(c.sum())
+    a = n * int((c * c).sum()) - sc * sc
+    cc = n * int((r * r).sum()) - sr * sr
+    b = -(n * int((r * c).sum()) - sr * sc)
+    root = math.sqrt(float((a - cc) ** 2 + 4 * b * b))
+    scale = 2.0 * n * n
+    big, small = max(0.0, (a + cc + root) / scale), max(0.0, (a + cc - root) / scale)
+    if a == cc:
         orientation = math.pi / 4.0 if b < 0 else -math.pi / 4.0
     else:
-        orientation = 0.5 * math.atan2(-2 * b, c - a)
-    return 4 * math.sqrt(eigvals[0]), 4 * math.sqrt(eigvals[-1]), orientation
+        orientation = 0.5 * math.atan2(-2 * b, cc - a)
+    return 4 * math.sqrt(big), 4 * math.sqrt(small), orientation

@@ -19,6 +19,7 @@ from medground.geometry.crops import (
     enclosed_background,
     fill_holes,
     grow_disc,
+    one_run_per_row,
     window,
 )
 
@@ -154,3 +155,15 @@ def test_grow_disc_by_hand() -> None:
     # radius 2: offsets with dx**2 + dy**2 <= 4, a 13-pixel diamond-like disc
     assert int(grow_disc(one, 2).sum()) == 13
     assert not grow_disc(np.zeros((3, 3), bool), 2).any()
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    (["###", ".#.", "..."], True),
+    (["#.#", "###"], False),  # two runs in the first row (a notch, no hole)
+    (["...", "..."], True),
+    (["#", "#"], True),
+    ([".##.", "##.."], True),
+])
+def test_one_run_per_row_by_hand(rows: list[str], expected: bool) -> None:
+    mask = np.array([[c == "#" for c in r] for r in rows], dtype=bool)
+    assert one_run_per_row(mask) is expected

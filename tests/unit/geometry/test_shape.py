@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 from scipy import ndimage
-from skimage.measure import regionprops
+from scipy.spatial import ConvexHull
+from skimage.measure import find_contours, regionprops
 
 from medground.geometry.shape import (
     MIN_HOLE_FRACTION,
@@ -285,8 +287,10 @@ def test_moment_axes_equal_regionprops(name: str) -> None:
     ys, xs = np.nonzero(mask)
     crop = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     props = regionprops(crop.astype(np.uint8))[0]
-    assert moment_axes(crop) == (props.axis_major_length, props.axis_minor_length,
-                                 props.orientation)
+    # exact integer moments here, float sums in skimage: equal to the last bits or so
+    assert moment_axes(crop) == pytest.approx(
+        (props.axis_major_length, props.axis_minor_length, props.orientation),
+        rel=1e-12, abs=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(HARD))
@@ -308,3 +312,39 @@ def test_shape_measures_do_not_depend_on_the_margin(name: str) -> None:
     want = shape_measures(mask)
     assert shape_measures(np.pad(mask, ((3, 0), (0, 5)))) == want
     assert shape_measures(np.pad(mask, 7)) == want
+
+
+def _contour_points(mask: np.ndarray) -> np.ndarray:
+    return np.vstack(find_contours(np.pad(mask, 1).astype(np.float64), 0.5,
+                                   fully_connected="high"))
+
+
+@pytest.mark.parametrize("name", sorted(HARD))
+def test_convexity_and_roundness_from_the_contour_points_by_brute_force(name: str) -> None:
+    """Convexity: qhull's perimeter of every contour point over the contours' length;
+    roundness: the Feret diameter as the longest distance between any two contour points."""
+    mask = HARD[name]
+    contours = find_contours(np.pad(mask, 1).astype(np.float64), 0.5, fully_connected="high")
+    length = sum(float(np.hypot(*np.diff(c, axis=0).T).sum()) for c in contours)
+    points = np.vstack(contours)
+    hull_length = min(float(ConvexHull(points).area), length)
+    feret = max(math.dist(p, q) for p, q in itertools.combinations(points.tolist(), 2))
+    m = shape_measures(mask)
+    assert m.convexity == pytest.approx(hull_length / length, rel=1e-12)
+    area = int(mask.sum())
+    assert m.roundness == pytest.approx(
+        min(1.0, 4.0 * area / (math.pi * max(feret, 1.0) ** 2)), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_solidity_parts_and_holes_on_random_blobs(seed: int) -> None:
+    """Noise blobs (several parts, holes of every size): solidity against the drawn
+    pixel-centre hull, parts against 8-connected labelling, holes against the definition."""
+    rng = np.random.default_rng(100 + seed)
+    mask = ndimage.binary_opening(rng.random((40, 50)) < 0.55 + 0.02 * seed)
+    if not mask.any():
+        return
+    m = shape_measures(mask)
+    assert m.solidity == pytest.approx(int(mask.sum()) / int(convex_hull(mask).sum()))
+    assert m.parts == ndimage.label(mask, structure=np.ones((3, 3), bool))[1]
+    assert m.holes == count_holes(mask)

@@ -94,7 +94,7 @@ class GeometryCheck(Check):
                    for r in world.regions]
         scene = Scene(image=self.image(sample), regions=regions, modality=world.modality,
                       plane=world.plane, frame=world.frame, midline_x=world.midline_x)
-        built = (scene, NameTable(r.label for r in world.regions))
+        built = (scene, NameTable.of(r.label for r in world.regions))
         with self._lock:
             self._scenes[key] = built
             while len(self._scenes) > 4:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterable
 from typing import Final
 
@@ -39,8 +40,18 @@ _LABEL_ID = re.compile(r"\b[a-z]+_[a-z0-9_]+\b|\blabel\s*(id)?\s*\d+\b|\bid\s*[:
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]|<[^>]+>|https?://|www\.")
 
 
-@functools.lru_cache(maxsize=1)
+_DICTIONARY_LOCK = threading.Lock()
+
+
 def _dictionary() -> frozenset[str]:
+    """The English words, loaded once per process: the cases running at once in threads
+    all ask for it on their first query, and each would load its own copy otherwise."""
+    with _DICTIONARY_LOCK:
+        return _load_dictionary()
+
+
+@functools.lru_cache(maxsize=1)
+def _load_dictionary() -> frozenset[str]:
     from spellchecker import SpellChecker
 
     words = SpellChecker(language="en").word_frequency.keys()

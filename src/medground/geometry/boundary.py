@@ -1,0 +1,146 @@
+"""The marching-squares boundary of a binary mask as a set of segments, measured without
+walking it.
+
+The boundary is that of ``skimage.measure.find_contours(np.pad(mask, 1), 0.5,
+fully_connected="high")``: each 2 x 2 cell whose corners are not all equal gives one segment
+(two in the saddle cases 6 and 9) between midpoints of its edges, with skimage's case table.
+skimage joins the segments into ordered contours, one Python step per segment; the measures
+of :mod:`medground.geometry.shape` need no order:
+
+- the perimeter is the sum of the segments' lengths (each contour's point-to-point steps
+  are its segments);
+- the hull of the contour points is that of the pixel centres grown by the diamond of the
+  edge midpoints (see :func:`medground.geometry.shape.shape_measures`);
+- the topology comes from the cycles of "the segment after": with ``fully_connected="high"``
+  the foreground is 8-connected and the background 4-connected, every 8-connected part has
+  one outer cycle and every 4-connected hole one inner cycle, told apart by the sign of the
+  area the cycle encloses (a sum over its segments, in any order).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+# edge midpoints of the cell with upper-left pixel (r, c), in doubled coordinates (2r, 2c)
+_TOP, _BOTTOM, _LEFT, _RIGHT = (0, 1), (2, 1), (1, 0), (1, 2)
+
+#: skimage's marching-squares table for ``vertex_connect_high`` (fully_connected="high"):
+#: case (ul + 2 ur + 4 ll + 8 lr, corners above the level) -> its segments, (from, to), in
+#: the order skimage emits them
+CASES: Final[dict[int, tuple[tuple[tuple[int, int], tuple[int, int]], ...]]] = {
+    1: ((_TOP, _LEFT),),
+    2: ((_RIGHT, _TOP),),
+    3: ((_RIGHT, _LEFT),),
+    4: ((_LEFT, _BOTTOM),),
+    5: ((_TOP, _BOTTOM),),
+    6: ((_LEFT, _TOP), (_RIGHT, _BOTTOM)),
+    7: ((_RIGHT, _BOTTOM),),
+    8: ((_BOTTOM, _RIGHT),),
+    9: ((_TOP, _RIGHT), (_BOTTOM, _LEFT)),
+    10: ((_BOTTOM, _TOP),),
+    11: ((_BOTTOM, _LEFT),),
+    12: ((_LEFT, _RIGHT),),
+    13: ((_TOP, _RIGHT),),
+    14: ((_LEFT, _TOP),),
+}
+
+
+def _table() -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per case: the number of segments (0..2), and the doubled (from, to) offsets of each."""
+    count = np.zeros(16, dtype=np.int64)
+    offsets = np.zeros((16, 2, 2, 2), dtype=np.int64)  # case, segment, from/to, (row, col)
+    for case, segments in CASES.items():
+        count[case] = len(segments)
+        for k, (start, end) in enumerate(segments):
+            offsets[case, k] = (start, end)
+    return count, offsets[:, 0], offsets[:, 1]
+
+
+_COUNT, _FIRST, _SECOND = _table()
+
+
+@dataclass(frozen=True)
+class Segments:
+    """The boundary's segments in skimage's processing order: ``seg[k] = (from, to)``, each
+    (row, col) in doubled coordinates of the mask padded by one pixel (a point at ``p / 2``),
+    and ``after[k]``, the segment that starts where segment ``k`` ends."""
+
+    seg: NDArray[np.int64]
+    after: NDArray[np.int64]
+
+
+def segments(mask: NDArray[np.bool_]) -> Segments:
+    """The segments of ``find_contours(np.pad(mask, 1), 0.5, fully_connected="high")``, in
+    skimage's order (cells in raster order, a saddle's two segments in table order)."""
+    padded = _padded(mask).view(np.uint8)
+    case = padded[:-1, :-1] | padded[:-1, 1:] << 1 | padded[1:, :-1] << 2 | padded[1:, 1:] << 3
+    cells = np.flatnonzero(case % 15)  # raster order; cases 0 and 15 cross nothing
+    if cells.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Segments(np.zeros((0, 2, 2), dtype=np.int64), empty)
+    cases = case.ravel()[cells]
+    origin = 2 * np.stack(np.divmod(cells, case.shape[1]), axis=1)  # doubled (r0, c0)
+    saddle = _COUNT[cases] == 2
+    # every cell's first segment, then right after each saddle its second one
+    order = np.arange(cells.size) + np.concatenate([[0], np.cumsum(saddle)[:-1]])
+    n = cells.size + int(saddle.sum())
+    seg = np.empty((n, 2, 2), dtype=np.int64)
+    seg[order] = origin[:, None, :] + _FIRST[cases]
+    seg[order[saddle] + 1] = origin[saddle][:, None, :] + _SECOND[cases[saddle]]
+    width = 2 * case.shape[1] + 3  # doubled columns run 0 .. 2 * (cols - 1) + 2
+    start = seg[:, 0, 0] * width + seg[:, 0, 1]
+    end = seg[:, 1, 0] * width + seg[:, 1, 1]
+    by_start = np.argsort(start, kind="stable")
+    after = by_start[np.searchsorted(start[by_start], end)]
+    return Segments(seg, after)
+
+
+def _padded(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """``np.pad(mask, 1)`` (np.pad's own bookkeeping costs more than the copy)."""
+    out = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), dtype=bool)
+    out[1:-1, 1:-1] = mask
+    return out
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """What :func:`boundary` measures (lengths in pixels); compared with ``find_contours``
+    and textbook labellings in tests/unit/geometry/test_boundary.py."""
+
+    perimeter: float  # the contours' total length, holes' contours included
+    outer: int  # cycles around foreground: the 8-connected parts
+    inner: int  # cycles around background: the 4-connected holes
+
+
+_HALF_DIAGONAL: Final = math.sqrt(2.0) / 2.0
+
+
+def boundary(mask: NDArray[np.bool_]) -> Boundary:
+    """Length and topology of a non-empty mask's sub-pixel boundary; ValueError for an
+    empty mask."""
+    s = segments(mask)
+    n = s.after.size
+    if n == 0:
+        raise ValueError("an empty mask has no boundary")
+    start, end = s.seg[:, 0], s.seg[:, 1]
+    step = np.abs(end - start)  # doubled: (1, 1) diagonal, (0, 2) or (2, 0) straight
+    diagonal = int(np.count_nonzero(step[:, 0] == 1))
+    length = (n - diagonal) * 1.0 + diagonal * _HALF_DIAGONAL
+    # cycles: every segment labelled with the smallest index of its cycle (pointer jumping)
+    label = np.arange(n)
+    jump = s.after
+    for _ in range(max(1, math.ceil(math.log2(n)))):
+        label = np.minimum(label, label[jump])
+        jump = jump[jump]
+    twice_area = start[:, 0] * end[:, 1] - end[:, 0] * start[:, 1]  # shoelace, (row, col)
+    roots = np.flatnonzero(label == np.arange(n))
+    signed = np.bincount(np.searchsorted(roots, label), weights=twice_area,
+                         minlength=roots.size)
+    # rows down, columns right: skimage walks around foreground with negative (row, col) area
+    outer = int(np.count_nonzero(signed < 0))
+    return Boundary(perimeter=length, outer=outer, inner=int(roots.size) - outer)
