@@ -71,8 +71,8 @@ def outputs(out: Path) -> dict[str, bytes]:
 
 def test_open_cases_default_and_offline_builds() -> None:
     with ScriptedServer() as s:
-        assert cases_at_once(config(Path("."), s)) == 8  # max_in_flight's default
-        assert cases_at_once(config(Path("."), s, max_in_flight=100)) == 32
+        assert cases_at_once(config(Path("."), s)) == 12  # 1.5 x max_in_flight's default (8)
+        assert cases_at_once(config(Path("."), s, max_in_flight=100)) == 48
         assert cases_at_once(config(Path("."), s, cases_in_flight=3)) == 3
         volumes = config(Path("."), s, max_in_flight=100).model_copy(update={
             "source": parse_config({"source": {"type": "nifti", "root": ".",
