@@ -7,6 +7,7 @@ patient's side.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 from urllib.parse import unquote_plus
@@ -141,6 +142,7 @@ _IRREGULAR_PLURALS: Final = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def plural(phrase: str) -> str:
     """Plural of a noun phrase; the head is the word before " of " / " at ", else the last
     ("upper lobes of the left lung", "spinal cords at the C3 level", "nuclei")."""

@@ -10,6 +10,7 @@ a view without a spleen is a false relation rather than an unknown word.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import functools
 import re
@@ -186,6 +187,14 @@ def kind_names(label: str) -> tuple[str, ...]:
     return _unique(normalize(n) for n in names)
 
 
+@functools.lru_cache(maxsize=4096)
+def _class_nouns(label: str) -> frozenset[str]:
+    """The class nouns (``CLASS_NOUNS``) whose patterns match ``label``."""
+    key = label.lower()
+    return frozenset(noun for noun, patterns in CLASS_NOUNS.items()
+                     if any(fnmatch.fnmatchcase(key, p) for p in patterns))
+
+
 def _mirror(label: str) -> str | None:
     """The same structure on the patient's other side (``kidney_left`` -> ``kidney_right``)."""
     parts = re.split(r"([_\s]+)", label)
@@ -211,6 +220,10 @@ class Name:
     number: Number
     bilateral: bool = False
     generic: bool = False
+
+
+_WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_WORD_OR_APOSTROPHE: Final = _WORD | {"'"}
 
 
 class NameTable:
@@ -269,9 +282,9 @@ class NameTable:
         for head in GENERIC_HEADS:  # unless a label of the view is called that
             if normalize(head) not in entries:
                 add_both(head, self.labels, generic=True)
-        for noun, patterns in CLASS_NOUNS.items():
-            matching = [lb for lb in self.labels
-                        if any(fnmatch.fnmatchcase(lb.lower(), p) for p in patterns)]
+        nouns_of = {lb: _class_nouns(lb) for lb in self.labels}
+        for noun in CLASS_NOUNS:
+            matching = [lb for lb in self.labels if noun in nouns_of[lb]]
             if normalize(noun) not in entries or not entries[normalize(noun)][0]:
                 add_both(noun, matching)
         for noun in ANATOMY:
@@ -281,9 +294,32 @@ class NameTable:
                          next(iter(numbers)), bilateral, generic)  # type: ignore[arg-type]
             for phrase, (labels, numbers, bilateral, generic) in entries.items()
         }
-        phrases = sorted(self._entries, key=lambda p: (-len(p), p))
-        self.pattern = re.compile(r"(?<![a-z0-9'])(?:" + "|".join(re.escape(p) for p in phrases)
-                                  + r")(?![a-z0-9])")
+        self._firsts = frozenset(p[0] for p in self._entries)
+        self._longest = max((len(p) for p in self._entries), default=0)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the table's names stand in a normalised ``text``, ``[start, end)``, left to
+        right without overlap: at each position the longest name that starts there after a
+        character that is no letter, digit or apostrophe, and ends before one that is no
+        letter or digit; the scan goes on after it. (A regex alternation of the names,
+        longest first, finds the same, but compiling one for every set of labels cost more
+        than all the reading.)"""
+        ends = [e for e in range(1, len(text) + 1) if e == len(text) or text[e] not in _WORD]
+        out: list[tuple[int, int]] = []
+        p, n = 0, len(text)
+        while p < n:
+            if (text[p] in self._firsts and (p == 0 or text[p - 1] not in _WORD_OR_APOSTROPHE)):
+                lo, hi = bisect.bisect_right(ends, p), bisect.bisect_right(ends, p + self._longest)
+                for e in reversed(ends[lo:hi]):
+                    if text[p:e] in self._entries:
+                        out.append((p, e))
+                        p = e
+                        break
+                else:
+                    p += 1
+            else:
+                p += 1
+        return out
 
     def __getitem__(self, phrase: str) -> Name:
         return self._entries[phrase]

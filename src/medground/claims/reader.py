@@ -104,19 +104,26 @@ class Tokens:
         return i, j
 
 
+_DETERMINER_NEXT = re.compile(r" (?:the|a|an|all|both|each|every|any|this|that)\b")
+
+
 def mark(query: str, table: NameTable) -> tuple[str, list[Mention]]:
     """The normalised query with ``§N`` for each structure mention, ``img`` and ``pat``."""
     text = normalize(query)
     mentions: list[Mention] = []
 
-    def put(m: re.Match[str]) -> str:
-        if m.group(0) in _VERB_NOUNS and re.match(r" (?:the|a|an|all|both|each|every|"
-                                                  r"any|this|that)\b", text[m.end():]):
-            return m.group(0)  # "spot the vertebra": the verb
-        mentions.append(Mention(text=m.group(0), name=table[m.group(0)], index=-1))
-        return f"§{len(mentions) - 1}"
-
-    text = table.pattern.sub(put, text)
+    parts: list[str] = []
+    done = 0
+    for start, end in table.spans(text):
+        name = text[start:end]
+        parts.append(text[done:start])
+        done = end
+        if name in _VERB_NOUNS and _DETERMINER_NEXT.match(text, end):
+            parts.append(name)  # "spot the vertebra": the verb
+            continue
+        mentions.append(Mention(text=name, name=table[name], index=-1))
+        parts.append(f"§{len(mentions) - 1}")
+    text = "".join(parts) + text[done:]
     text = _IMAGE.sub("img", text)
     text = _PATIENT.sub("pat", text).replace("pat 's pat", "pat")  # the patient's body
     text = re.sub(r"(?<!\S)pat 's (?=§)", "", text)  # "the patient's right kidney": a name

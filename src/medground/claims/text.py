@@ -8,6 +8,7 @@ punctuation that separates phrases (, . ; : ? !) is kept as tokens.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -25,8 +26,10 @@ _QUOTES: Final = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|'s\b|[,.;:?!]")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize(text: str) -> str:
-    """The canonical token string of ``text`` (tokens joined by single spaces)."""
+    """The canonical token string of ``text`` (tokens joined by single spaces); cached: the
+    name tables normalise the same names for every view."""
     t = text.translate(_QUOTES).lower()
     t = _HYPHEN.sub(" ", t)
     t = re.sub(r"(?<=[a-z])'s\b", " 's", t)  # image's -> image 's

@@ -97,9 +97,9 @@ class FormatCheck(Check):
         if (label_id := language.leaked_label_id(query)) is not None:
             return self.fail("QUERY_LEAKS_LABEL_ID", label_id)
         labels = self._labels_of(sample)
-        names = [f for label in labels
+        names = (f for label in labels  # read only when the query has digits
                  for form in (*label_names(label), *kind_names(label), readable(label))
-                 for f in (form, plural(form))]
+                 for f in (form, plural(form)))
         if (digits := language.stray_digits(query, names)) is not None:
             return self.fail("QUERY_HAS_NUMBERS", digits)
         extra = language.name_words(labels)

@@ -98,11 +98,18 @@ def name_words(labels: Iterable[str]) -> set[str]:
     """Words of the readable names (and synonyms, plurals) of some labels."""
     out: set[str] = set()
     for label in labels:
-        for form in (*claim_names.label_names(label), *claim_names.kind_names(label)):
-            out.update(words(form))
-            out.update(words(plural(form)))
-        out.update(words(readable(label)))
+        out |= _label_words(label)
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_words(label: str) -> frozenset[str]:
+    out: set[str] = set()
+    for form in (*claim_names.label_names(label), *claim_names.kind_names(label)):
+        out.update(words(form))
+        out.update(words(plural(form)))
+    out.update(words(readable(label)))
+    return frozenset(out)
 
 
 def unknown_words(text: str, extra: Iterable[str] = ()) -> list[str]:
@@ -195,10 +202,15 @@ def bad_characters(text: str) -> str | None:
     return None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def stray_digits(text: str, allowed_names: Iterable[str]) -> str | None:
     """Digits in the query that are not part of a structure's name (L1, 7th, C3)."""
-    stripped = text
-    for name in sorted(set(allowed_names), key=len, reverse=True):
-        stripped = re.sub(re.escape(name), " ", stripped, flags=re.IGNORECASE)
+    if not _DIGIT.search(text):
+        return None  # nothing to strip the names for (most queries)
+    stripped = text.lower()  # names are matched regardless of case
+    for name in sorted({n.lower() for n in allowed_names}, key=len, reverse=True):
+        stripped = stripped.replace(name, " ")
     m = re.search(r"\d+", stripped)
     return m.group(0) if m else None
