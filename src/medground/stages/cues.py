@@ -81,12 +81,23 @@ class RegionCrops:
         self.labels: list[str] = [str(v) for v in regions.label.tolist()]
         self.instances: list[int] = [int(v) for v in regions.instance.tolist()]
         self.cx: list[float] = [float(v) for v in regions.centroid[:, 0].tolist()]
+        self.box_array = np.asarray(self.boxes, dtype=np.int64).reshape(-1, 4)
+        self.label_array = np.asarray(self.labels, dtype=object)
+        self.cx_array = np.asarray(self.cx, dtype=np.float64)
         self._filled: dict[int, BoolArray] = {}
         self._grown: dict[int, tuple[Window, BoolArray]] = {}
         self._area: dict[int, int] = {}
+        self._pairs: Pairs | None = None
 
     def box(self, i: int) -> tuple[int, int, int, int]:
         return self.boxes[i]
+
+    def pairs(self, frame: dict[str, str] | None, midline: float | None) -> Pairs:
+        """:func:`pairs_of` the view's regions, made once."""
+        if self._pairs is None:
+            width = self.regions.masks[0].shape[1] if len(self.boxes) else 0
+            self._pairs = pairs_of(self, frame, midline, width)
+        return self._pairs
 
     def crop(self, i: int) -> BoolArray:
         x1, y1, x2, y2 = self.box(i)
@@ -232,45 +243,69 @@ def relations(
     Directions are in the image frame (``above`` = smaller y) and, with a frame, also in the
     patient's (``patient``: e.g. ``anterior``, ``right``); ``inside`` / ``adjacent`` from masks,
     only for pairs whose boxes come within ``ADJACENT_PX`` of each other (no pixel of two
-    regions further apart can be inside or next to the other).
+    regions further apart can be inside or next to the other). The box tests run on all the
+    view's regions at once; only near pairs look at masks.
     """
+    pairs = crops.pairs(frame, midline)
+    other = pairs.other[i]
+    mediolateral = pairs.mediolateral[i].tolist()
+    patient = pairs.patient
     out: list[Relation] = []
-    x1, y1, x2, y2 = crops.boxes[i]
-    width = regions.masks[i].shape[1]
-    mine_label, mine_x = crops.labels[i], crops.cx[i]
-    lateral = bool(midline is not None and frame and frame["left"] in ("R", "L"))
-    for j, (ox1, oy1, ox2, oy2) in enumerate(crops.boxes):
-        if j == i or crops.labels[j] == mine_label:
-            continue
-        near = (x1 <= ox2 + ADJACENT_PX and ox1 <= x2 + ADJACENT_PX
-                and y1 <= oy2 + ADJACENT_PX and oy1 <= y2 + ADJACENT_PX)
-        if near and crops.inside(i, j):
-            kind = "inside"
-        elif near and crops.touches(i, j):
-            kind = "adjacent"
-        elif y2 <= oy1:
-            kind = "above"
-        elif y1 >= oy2:
-            kind = "below"
-        elif x2 <= ox1:
-            kind = "left_of"
-        elif x1 >= ox2:
-            kind = "right_of"
+    for j, is_near, d in zip(np.flatnonzero(other).tolist(), pairs.near[i][other].tolist(),
+                             pairs.direction[i][other].tolist(), strict=True):
+        if is_near and crops.inside(i, j):
+            kind, toward = "inside", None
+        elif is_near and crops.touches(i, j):
+            kind, toward = "adjacent", None
+        elif d < len(_DIRECTIONS):
+            kind, toward = _DIRECTIONS[d], patient[d]
         else:
             continue
-        patient = (_patient_direction(kind, frame) if frame and kind in (
-            "above", "below", "left_of", "right_of") else None)
-        mediolateral = None
-        if lateral:
-            assert midline is not None
-            their_x = crops.cx[j]
-            mine, theirs = abs(mine_x - midline), abs(their_x - midline)
-            same_side = (mine_x - midline) * (their_x - midline) > 0
-            if same_side and abs(mine - theirs) > 0.1 * width:
-                mediolateral = "medial" if mine < theirs else "lateral"
         out.append(Relation(label=crops.labels[j], instance=crops.instances[j],
-                            relation=kind, patient=patient, mediolateral=mediolateral))
+                            relation=kind, patient=toward,
+                            mediolateral=_MEDIOLATERAL[mediolateral[j]]))
     return out
+
+
+_DIRECTIONS: tuple[str, ...] = ("above", "below", "left_of", "right_of")
+_MEDIOLATERAL: tuple[str | None, ...] = (None, "medial", "lateral")
+
+
+@dataclasses.dataclass(frozen=True)
+class Pairs:
+    """Box tests between every two regions of a view, ``[i, j]`` for region i's relation to
+    region j: ``other`` (another label), ``near`` (boxes within ``ADJACENT_PX``), the first
+    of ``_DIRECTIONS`` that holds (4 for none), the mediolateral index (0 none, 1 medial, 2
+    lateral), and the patient-frame word of each direction."""
+
+    other: NDArray[np.bool_]
+    near: NDArray[np.bool_]
+    direction: NDArray[np.int64]
+    mediolateral: NDArray[np.int64]
+    patient: tuple[str | None, ...]
+
+
+def pairs_of(crops: RegionCrops, frame: dict[str, str] | None, midline: float | None,
+             width: int) -> Pairs:
+    b = crops.box_array
+    x1, y1, x2, y2 = (b[:, k][:, None] for k in range(4))  # region i, down the rows
+    ox1, oy1, ox2, oy2 = (b[:, k][None, :] for k in range(4))  # region j, across
+    labels = crops.label_array
+    other = labels[:, None] != labels[None, :]
+    near = ((x1 <= ox2 + ADJACENT_PX) & (ox1 <= x2 + ADJACENT_PX)
+            & (y1 <= oy2 + ADJACENT_PX) & (oy1 <= y2 + ADJACENT_PX))
+    direction = np.full(other.shape, 4, dtype=np.int64)
+    for k, holds in reversed(list(enumerate((y2 <= oy1, y1 >= oy2, x2 <= ox1, x1 >= ox2)))):
+        direction[holds] = k  # the first that holds wins
+    mediolateral = np.zeros(other.shape, dtype=np.int64)
+    if midline is not None and frame and frame["left"] in ("R", "L"):
+        off = crops.cx_array - midline
+        mine, theirs = np.abs(off)[:, None], np.abs(off)[None, :]
+        lateral = (off[:, None] * off[None, :] > 0) & (np.abs(mine - theirs) > 0.1 * width)
+        mediolateral[lateral] = np.where(mine < theirs, 1, 2)[lateral]
+    patient = (tuple(_patient_direction(k, frame) for k in _DIRECTIONS) if frame
+               else (None,) * len(_DIRECTIONS))
+    return Pairs(other, near, direction, mediolateral, patient)
 
 
 _SIDE_WORDS = {"R": "right", "L": "left", "A": "anterior", "P": "posterior", "S": "superior",
