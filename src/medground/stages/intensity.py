@@ -23,11 +23,22 @@ def window_range(
 
 
 def percentile_range(data: NDArray[np.generic], percentiles: tuple[float, float]) -> tuple[float, float]:
-    values = np.asarray(data, dtype=np.float64)
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return 0.0, 1.0
-    lo, hi = np.percentile(finite, percentiles)
+    """(low, high) percentiles of the finite values, computed in float64, with as few whole
+    copies as can be: integers are all finite and take numpy's one partition copy in their
+    own type (their float64 percentiles are the same numbers); floats are copied once
+    without their NaNs and infinities, widened, and partitioned in place."""
+    data = np.asarray(data)
+    if data.dtype == np.bool_:
+        data = data.view(np.uint8)
+    if np.issubdtype(data.dtype, np.integer):
+        if data.size == 0:
+            return 0.0, 1.0
+        lo, hi = np.percentile(data, percentiles)
+    else:
+        finite = np.asarray(data[np.isfinite(data)], dtype=np.float64)
+        if finite.size == 0:
+            return 0.0, 1.0
+        lo, hi = np.percentile(finite, percentiles, overwrite_input=True)
     if hi <= lo:
         hi = lo + 1.0
     return float(lo), float(hi)

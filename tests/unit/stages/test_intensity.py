@@ -145,3 +145,19 @@ def test_image_to_uint8_uint16_uses_percentiles() -> None:
     out = image_to_uint8(image, (1.0, 99.0))
     assert out.min() == 0 and out.max() == 255
     assert (out.ravel()[:100] == 0).all()  # values below the 1st percentile clip to black
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.uint16, np.int32, np.uint8, np.float32,
+                                   np.float64, np.bool_])
+@pytest.mark.parametrize("percentiles", [(0.5, 99.5), (1.0, 99.0), (0.0, 100.0)])
+def test_percentile_range_equals_float64_percentiles_of_the_finite_values(
+        dtype: type, percentiles: tuple[float, float]) -> None:
+    rng = np.random.default_rng(3)
+    data = (rng.normal(200, 90, (7, 11, 13)) if np.issubdtype(dtype, np.floating)
+            else rng.integers(0, 2 if dtype is np.bool_ else 3000, (7, 11, 13))).astype(dtype)
+    if np.issubdtype(dtype, np.floating):
+        data.flat[[3, 50, 400]] = [np.nan, np.inf, -np.inf]
+    values = data.astype(np.float64)
+    want = np.percentile(values[np.isfinite(values)], percentiles)
+    lo, hi = want[0], want[1] if want[1] > want[0] else want[0] + 1.0
+    assert percentile_range(data, percentiles) == (lo, hi)
