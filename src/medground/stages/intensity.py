@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -33,7 +35,8 @@ def percentile_range(data: NDArray[np.generic], percentiles: tuple[float, float]
     if np.issubdtype(data.dtype, np.integer):
         if data.size == 0:
             return 0.0, 1.0
-        lo, hi = np.percentile(data, percentiles)
+        ints = cast(NDArray[np.integer[Any]], data)
+        lo, hi = np.percentile(ints, percentiles)
     else:
         finite = np.asarray(data[np.isfinite(data)], dtype=np.float64)
         if finite.size == 0:
