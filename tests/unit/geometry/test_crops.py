@@ -137,7 +137,7 @@ def test_enclosed_background_by_hand(structure: NDArray[np.bool_], holes: int) -
 
 
 @pytest.mark.parametrize("name", sorted(HARD))
-@pytest.mark.parametrize("radius", [1, 2, 3, 7, 15])
+@pytest.mark.parametrize("radius", [0, 1, 2, 3, 4, 7, 10, 15, 40])
 def test_grow_disc_equals_the_disk_dilation(name: str, radius: int) -> None:
     mask = HARD[name]
     whole = ndimage.binary_dilation(mask, structure=disk(radius))
