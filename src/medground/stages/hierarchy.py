@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from medground.geometry.boxes import mask_to_box
+from medground.geometry.crops import box_of_mask
 from medground.types import BoolArray, Layer
 
 #: share of a child's pixels that must lie inside its parent (masks drawn apart disagree a little)
@@ -62,9 +62,12 @@ def resolve(layers: list[Layer]) -> Hierarchy:
     union: dict[str, BoolArray] = {}
     for layer in layers:
         union[layer.label] = union[layer.label] | layer.mask if layer.label in union else layer.mask
-    area = {k: int(m.sum()) for k, m in union.items()}
-    boxes = {k: mask_to_box(m) or (0, 0, 0, 0) for k, m in union.items()}
-    digest = {k: hashlib.sha1(np.packbits(m).tobytes()).hexdigest() for k, m in union.items()}
+    # every measure below on the mask's box: identical masks have identical boxes
+    boxes = {k: box_of_mask(m) or (0, 0, 0, 0) for k, m in union.items()}
+    crops = {k: union[k][y1:y2, x1:x2] for k, (x1, y1, x2, y2) in boxes.items()}
+    area = {k: int(np.count_nonzero(c)) for k, c in crops.items()}
+    digest = {k: hashlib.sha1(repr(boxes[k]).encode() + np.packbits(c).tobytes()).hexdigest()
+              for k, c in crops.items()}
     dropped: set[str] = set()
     out = Hierarchy(layers=[])
     children: dict[str, list[str]] = {k: [] for k in labels}
@@ -81,7 +84,7 @@ def resolve(layers: list[Layer]) -> Hierarchy:
                     out.conflicts.append((a, b))
                     dropped |= {a, b}
                 continue
-            inter = int(np.count_nonzero(union[a] & union[b]))
+            inter = _intersection(union[a], union[b], boxes[a], boxes[b])
             if area[b] < area[a] and inter >= INSIDE * area[b]:
                 children[a].append(b)
             elif area[a] < area[b] and inter >= INSIDE * area[a]:
@@ -90,14 +93,23 @@ def resolve(layers: list[Layer]) -> Hierarchy:
         kids = [c for c in children[parent] if c not in dropped]
         if not kids or parent in dropped:
             continue
-        cover = np.zeros_like(union[parent])
+        x1, y1, x2, y2 = boxes[parent]  # only the parent's pixels count
+        cover = np.zeros_like(crops[parent])
         for c in kids:
-            cover |= union[c]
-        if np.count_nonzero(cover & union[parent]) >= COVERED * area[parent]:
+            cover |= union[c][y1:y2, x1:x2]
+        if np.count_nonzero(cover & crops[parent]) >= COVERED * area[parent]:
             out.parents[parent] = tuple(sorted(kids))
     dropped |= set(out.parents)
     out.layers = [layer for layer in layers if layer.label not in dropped]
     return out
+
+
+def _intersection(a: BoolArray, b: BoolArray, box_a: tuple[int, int, int, int],
+                  box_b: tuple[int, int, int, int]) -> int:
+    """Pixels in both masks, counted where their boxes meet (nowhere else can they be)."""
+    x1, y1 = max(box_a[0], box_b[0]), max(box_a[1], box_b[1])
+    x2, y2 = min(box_a[2], box_b[2]), min(box_a[3], box_b[3])
+    return int(np.count_nonzero(a[y1:y2, x1:x2] & b[y1:y2, x1:x2]))
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
