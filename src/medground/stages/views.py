@@ -102,13 +102,15 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str],
                 img = _resize(img, shape, order=1).astype(np.float64)
                 lab = _resize(lab, shape, order=0)
                 inst = None if inst is None else _resize(inst, shape, order=0)
-            present = [int(v) for v in np.unique(lab) if v != 0 and v in case.label_names]
+            boxes = label_boxes(lab)  # one pass: each label's box on the slice
+            present = [v for v in sorted(case.label_names)
+                       if 0 < v <= len(boxes) and boxes[v - 1] is not None]
             yield View(
                 case_id=case.info.case_id,
                 plane=plane,
                 slice_index=index,
                 image=to_uint8(img, low, high),
-                layers=slice_layers(lab, inst, present, names, decisions),
+                layers=slice_layers(lab, inst, present, names, decisions, boxes),
                 frame=dict(FRAMES[plane]) if image.oriented else None,
                 spacing_mm=(round(spacing[0], 6), round(spacing[1], 6)),
                 slice_position_mm=round(slice_position_mm(image.affine, plane, index), 4),
@@ -169,19 +171,32 @@ def _largest_slices(crop: NDArray[np.bool_]) -> list[NDArray[np.bool_]]:
 def slice_layers(
     lab: NDArray[np.generic], inst: NDArray[np.generic] | None, present: list[int],
     names: dict[int, str], decisions: dict[int, SplitDecision],
+    boxes: list[tuple[slice, ...] | None] | None = None,
 ) -> list[Layer]:
     """The layers of one slice: a split label gives one layer per 3D instance it shows (all
-    its fragments together), any other label one layer."""
+    its fragments together), any other label one layer. ``boxes`` are
+    ``ndimage.find_objects(lab)``'s (made here when not given): each mask is compared on its
+    label's box only."""
+    if boxes is None:
+        boxes = label_boxes(lab)
     layers = []
     for v in present:
-        mask = lab == v
+        box = boxes[v - 1] if 0 < v <= len(boxes) else None
+        if box is None:
+            continue  # not on this slice
+        mask = np.zeros(lab.shape, dtype=bool)
+        here = lab[box] == v
+        mask[box] = here
         decision = decisions.get(v)
         if inst is None or decision is None or not decision.split:
             layers.append(Layer(label=names[v], mask=mask, instance=0))
             continue
-        for k in np.unique(inst[mask]):
+        ids = inst[box]
+        for k in np.unique(ids[here]):
             if k > 0:
-                layers.append(Layer(label=names[v], mask=mask & (inst == k), instance=int(k) - 1))
+                part = np.zeros(lab.shape, dtype=bool)
+                part[box] = here & (ids == k)
+                layers.append(Layer(label=names[v], mask=part, instance=int(k) - 1))
     return layers
 
 
