@@ -16,6 +16,34 @@ def encode(mask: NDArray[np.bool_]) -> dict[str, Any]:
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
 
 
+def encode_in_box(mask: NDArray[np.bool_], box: tuple[int, int, int, int]) -> dict[str, Any]:
+    """:func:`encode` of a mask whose pixels all lie in the xyxy ``box``, reading only the
+    box's columns. Column-major, the mask is zeros up to the box's first column, then for each
+    of its columns the rows above the box, the box's rows and the rows below it, then zeros:
+    the runs of that band, with the zeros before and after it added to its first and last run,
+    are the whole mask's, which pycocotools compresses as it would its own."""
+    h, w = mask.shape
+    x1, y1, x2, y2 = box
+    if x1 >= x2 or y1 >= y2:
+        return encode(mask)
+    band = np.zeros((h, x2 - x1), dtype=np.uint8)
+    band[y1:y2] = mask[y1:y2, x1:x2]
+    flat = band.ravel(order="F")
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    edges = np.concatenate([[0], change, [flat.size]])
+    runs = np.diff(edges).tolist()
+    if flat[0]:
+        runs.insert(0, 0)  # COCO counts start with a run of zeros
+    runs[0] += x1 * h  # the columns before the box
+    after = (w - x2) * h  # zeros in the columns after the box
+    if not flat[-1]:
+        runs[-1] += after
+    elif after:
+        runs.append(after)  # (pycocotools writes no empty trailing run)
+    rle = coco_mask.frPyObjects({"size": [h, w], "counts": runs}, h, w)
+    return {"size": [h, w], "counts": rle["counts"].decode("ascii")}
+
+
 def decode(rle: dict[str, Any]) -> NDArray[np.bool_]:
     counts = rle["counts"]
     obj = {"size": list(rle["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}

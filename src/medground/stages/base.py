@@ -117,7 +117,8 @@ class ViewContext:
     def mask_rle(self, i: int) -> dict[str, Any]:
         """Region ``i``'s mask as COCO RLE, encoded once for the samples and the view record."""
         if i not in self._rles:
-            self._rles[i] = rle.encode(self.regions.masks[i])
+            x1, y1, x2, y2 = (int(v) for v in self.regions.xyxy[i])
+            self._rles[i] = rle.encode_in_box(self.regions.masks[i], (x1, y1, x2, y2))
         return self._rles[i]
 
 

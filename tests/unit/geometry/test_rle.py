@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from pycocotools import mask as coco_mask
 
-from medground.geometry.rle import decode, decode_shared, encode
+from medground.geometry.boxes import mask_to_box
+from medground.geometry.rle import decode, decode_shared, encode, encode_in_box
 
 _RNG = np.random.default_rng(11)
 MASKS = {
@@ -28,3 +29,24 @@ def test_encode_equals_pycocotools_and_round_trips(name: str) -> None:
     np.testing.assert_array_equal(decode(got), mask)
     np.testing.assert_array_equal(decode_shared(got), mask)
     assert not decode_shared(got).flags.writeable
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_encode_in_box_equals_encode(seed: int) -> None:
+    """Random masks in random boxes (touching every border, one row or column, full): the
+    same counts from the box's columns as from the whole mask, with the tight box or a
+    looser one."""
+    rng = np.random.default_rng(seed)
+    for _ in range(300):
+        h, w = (int(v) for v in rng.integers(1, 30, 2))
+        mask = np.zeros((h, w), bool)
+        y1, y2 = sorted(int(v) for v in rng.integers(0, h + 1, 2))
+        x1, x2 = sorted(int(v) for v in rng.integers(0, w + 1, 2))
+        mask[y1:y2, x1:x2] = rng.random((y2 - y1, x2 - x1)) < rng.random()
+        box = mask_to_box(mask)
+        if box is None:
+            continue
+        want = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))["counts"].decode()
+        assert encode_in_box(mask, box)["counts"] == want
+        looser = (max(0, box[0] - 2), max(0, box[1] - 1), min(w, box[2] + 1), min(h, box[3] + 2))
+        assert encode_in_box(mask, looser) == encode(mask)
