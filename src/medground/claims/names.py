@@ -187,6 +187,34 @@ def kind_names(label: str) -> tuple[str, ...]:
     return _unique(normalize(n) for n in names)
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _forms(name: str) -> tuple[str, str]:
+    """(singular, plural) of a name, normalised."""
+    return normalize(name), normalize(plural(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_forms(label: str) -> tuple[tuple[str, str], ...]:
+    """The forms of a label's own names and its kind's names, in that order."""
+    return tuple(_forms(n) for n in (*label_names(label), *kind_names(label)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _bilateral_forms(k: str) -> tuple[str, ...]:
+    """Plural phrases naming both sides of a kind ("left and right kidneys")."""
+    out: list[str] = []
+    for n in _kind_names(k):
+        many = plural(normalize(n))
+        out += [f"left and right {many}", f"right and left {many}", f"{many} of both sides",
+                f"{many} on both sides", f"bilateral {many}", f"paired {many}"]
+    return tuple(normalize(f) for f in out)
+
+
+@functools.lru_cache(maxsize=1)
+def _anatomy_forms() -> tuple[tuple[str, str], ...]:
+    return tuple(_forms(noun) for noun in ANATOMY)
+
+
 @functools.lru_cache(maxsize=4096)
 def _class_nouns(label: str) -> frozenset[str]:
     """The class nouns (``CLASS_NOUNS``) whose patterns match ``label``."""
@@ -245,35 +273,33 @@ class NameTable:
 
         def add(phrase: str, labels: Iterable[str], number: str, bilateral: bool = False,
                 generic: bool = False) -> None:
-            phrase = normalize(phrase)
             if not phrase:
                 return
-            got = entries.setdefault(phrase, (set(), set(), bilateral, generic))
+            got = entries.get(phrase)
+            if got is None:
+                got = entries[phrase] = (set(), set(), bilateral, generic)
             got[0].update(labels)
             got[1].add(number)
 
-        def add_both(phrase: str, labels: Iterable[str], bilateral: bool = False,
+        def add_both(name: str, labels: Iterable[str], bilateral: bool = False,
                      generic: bool = False) -> None:
             labels = list(labels)
-            add(phrase, labels, "singular", bilateral, generic)
-            add(plural(phrase), labels, "plural", bilateral, generic)
+            singular, many = _forms(name)
+            add(singular, labels, "singular", bilateral, generic)
+            add(many, labels, "plural", bilateral, generic)
 
         kinds: dict[str, set[str]] = {}
         for label in sorted(self.labels):
-            for name in label_names(label):
-                add_both(name, [label])
-            for name in kind_names(label):
-                add_both(name, [label])
+            one = (label,)
+            for singular, many in _label_forms(label):
+                add(singular, one, "singular")
+                add(many, one, "plural")
             kinds.setdefault(kind(label), set()).add(label)
         for k, members in sorted(kinds.items()):
             sides = {patient_side(m) for m in members}
             if {"left", "right"} <= sides:
-                for n in _kind_names(k):
-                    many = plural(normalize(n))
-                    for form in (f"left and right {many}", f"right and left {many}",
-                                 f"{many} of both sides", f"{many} on both sides",
-                                 f"bilateral {many}", f"paired {many}"):
-                        add(form, members, "plural", bilateral=True)
+                for form in _bilateral_forms(k):
+                    add(form, members, "plural", bilateral=True)
         for label in sorted(self.labels):  # "the left kidney" names nothing here if only
             mirror = _mirror(label)          # the right one is in the view
             if mirror and mirror not in self.labels:
@@ -287,13 +313,11 @@ class NameTable:
             matching = [lb for lb in self.labels if noun in nouns_of[lb]]
             if normalize(noun) not in entries or not entries[normalize(noun)][0]:
                 add_both(noun, matching)
-        for noun in ANATOMY:
-            add_both(noun, [])
-        self._entries = {
-            phrase: Name(frozenset(labels), "either" if len(numbers) > 1 else
-                         next(iter(numbers)), bilateral, generic)  # type: ignore[arg-type]
-            for phrase, (labels, numbers, bilateral, generic) in entries.items()
-        }
+        for singular, many in _anatomy_forms():
+            add(singular, (), "singular")
+            add(many, (), "plural")
+        self._entries = entries
+        self._names: dict[str, Name] = {}
         self._firsts = frozenset(p[0] for p in self._entries)
         self._longest = max((len(p) for p in self._entries), default=0)
 
@@ -322,10 +346,17 @@ class NameTable:
         return out
 
     def __getitem__(self, phrase: str) -> Name:
-        return self._entries[phrase]
+        name = self._names.get(phrase)
+        if name is None:  # made when first read: a table has hundreds, a query reads a few
+            labels, numbers, bilateral, generic = self._entries[phrase]
+            number = "either" if len(numbers) > 1 else next(iter(numbers))
+            name = self._names[phrase] = Name(frozenset(labels), number,  # type: ignore[arg-type]
+                                              bilateral, generic)
+        return name
 
     def get(self, phrase: str) -> Name | None:
-        return self._entries.get(normalize(phrase))
+        phrase = normalize(phrase)
+        return self[phrase] if phrase in self._entries else None
 
     @functools.cached_property
     def label_words(self) -> frozenset[str]:
