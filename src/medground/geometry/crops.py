@@ -111,3 +111,18 @@ def grow_disc(mask: BoolArray, radius: int) -> BoolArray:
         out[dy:] |= near[:-dy]
         out[:-dy] |= near[dy:]
     return out
+
+
+def grow_diamond(mask: BoolArray, radius: int) -> BoolArray:
+    """Pixels within ``radius`` 4-connected steps of ``mask``: ``radius`` dilations by the
+    cross (``ndimage.binary_dilation(mask, iterations=radius)``), as the union of the
+    mask shifted by every offset with ``|dy| + |dx| <= radius``."""
+    out = mask.copy()
+    h, w = mask.shape
+    for dy in range(-radius, radius + 1):
+        for dx in range(-(radius - abs(dy)), radius - abs(dy) + 1):
+            if (dy == 0 and dx == 0) or abs(dy) >= h or abs(dx) >= w:
+                continue
+            src = mask[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+            out[max(0, dy):h - max(0, -dy), max(0, dx):w - max(0, -dx)] |= src
+    return out

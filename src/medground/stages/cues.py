@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
-from medground.geometry.crops import Window, box_of_mask, fill_holes, window
+from medground.geometry.crops import Window, box_of_mask, fill_holes, grow_diamond, window
 from medground.geometry.shape import shape_measures
 from medground.stages.cue_words import (
     grid_cell,
@@ -116,8 +115,7 @@ class RegionCrops:
     def grown(self, i: int) -> tuple[Window, BoolArray]:
         if i not in self._grown:
             win = window(self.box(i), ADJACENT_PX, self.regions.masks[i].shape)
-            self._grown[i] = win, ndimage.binary_dilation(self.regions.masks[i][win],
-                                                          iterations=ADJACENT_PX)
+            self._grown[i] = win, grow_diamond(self.regions.masks[i][win], ADJACENT_PX)
         return self._grown[i]
 
     def inside(self, i: int, j: int) -> bool:
@@ -139,9 +137,16 @@ class RegionCrops:
         return int(np.count_nonzero(mine & theirs)) >= need
 
     def touches(self, i: int, j: int) -> bool:
-        """Is region ``j`` within ``ADJACENT_PX`` (4-connected steps) of region ``i``?"""
-        win, grown = self.grown(i)
-        return bool((grown & self.regions.masks[j][win]).any())
+        """Is region ``j`` within ``ADJACENT_PX`` (4-connected steps) of region ``i``? Read
+        where ``i``'s grown window meets ``j``'s box (nowhere else can ``j`` be)."""
+        (rows, cols), grown = self.grown(i)
+        bx1, by1, bx2, by2 = self.box(j)
+        y1, y2 = max(rows.start, by1), min(rows.stop, by2)
+        x1, x2 = max(cols.start, bx1), min(cols.stop, bx2)
+        if y1 >= y2 or x1 >= x2:
+            return False
+        near = grown[y1 - rows.start:y2 - rows.start, x1 - cols.start:x2 - cols.start]
+        return bool((near & self.regions.masks[j][y1:y2, x1:x2]).any())
 
 
 ORDINAL_WORDS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",

@@ -18,6 +18,7 @@ from medground.geometry.crops import (
     box_of_mask,
     enclosed_background,
     fill_holes,
+    grow_diamond,
     grow_disc,
     one_run_per_row,
     window,
@@ -167,3 +168,11 @@ def test_grow_disc_by_hand() -> None:
 def test_one_run_per_row_by_hand(rows: list[str], expected: bool) -> None:
     mask = np.array([[c == "#" for c in r] for r in rows], dtype=bool)
     assert one_run_per_row(mask) is expected
+
+
+@pytest.mark.parametrize("name", sorted(HARD))
+@pytest.mark.parametrize("radius", [0, 1, 2, 3, 30])
+def test_grow_diamond_equals_iterated_cross_dilation(name: str, radius: int) -> None:
+    mask = HARD[name]
+    want = ndimage.binary_dilation(mask, iterations=radius) if radius else mask
+    np.testing.assert_array_equal(grow_diamond(mask, radius), want)
