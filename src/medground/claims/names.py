@@ -255,14 +255,14 @@ _WORD_OR_APOSTROPHE: Final = _WORD | {"'"}
 
 
 class NameTable:
-    """Every name of the structures of one view, for greedy longest-first matching.
-    Immutable once made: :meth:`of` shares one table among the checks of views with the
-    same labels."""
+    """Every name of the structures of one view, for greedy longest-first matching. Its
+    names do not change once made (only the :class:`Name` records are made as they are
+    read), so :meth:`of` shares one table among the checks of views with the same labels."""
 
     @classmethod
     def of(cls, labels: Iterable[str]) -> NameTable:
-        """The table of these labels, made once per set of labels (its regex alone takes
-        milliseconds to compile, and every check of every sample of a view asks for it)."""
+        """The table of these labels, made once per set of labels (every check of every
+        sample of a view asks for it)."""
         key = frozenset(labels)
         with _TABLES_LOCK:  # made under the lock: threads asking for one set wait for it
             return _table(key)

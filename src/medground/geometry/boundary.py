@@ -30,8 +30,7 @@ from numpy.typing import NDArray
 _TOP, _BOTTOM, _LEFT, _RIGHT = (0, 1), (2, 1), (1, 0), (1, 2)
 
 #: skimage's marching-squares table for ``vertex_connect_high`` (fully_connected="high"):
-#: case (ul + 2 ur + 4 ll + 8 lr, corners above the level) -> its segments, (from, to), in
-#: the order skimage emits them
+#: case (ul + 2 ur + 4 ll + 8 lr, corners above the level) -> its segments, (from, to)
 CASES: Final[dict[int, tuple[tuple[tuple[int, int], tuple[int, int]], ...]]] = {
     1: ((_TOP, _LEFT),),
     2: ((_RIGHT, _TOP),),
@@ -66,36 +65,29 @@ _COUNT, _FIRST, _SECOND = _table()
 
 @dataclass(frozen=True)
 class Segments:
-    """The boundary's segments in skimage's processing order: ``seg[k] = (from, to)``, each
-    (row, col) in doubled coordinates of the mask padded by one pixel (a point at ``p / 2``),
-    and ``after[k]``, the segment that starts where segment ``k`` ends."""
+    """The boundary's segments, in no particular order: ``seg[k] = (from, to)``, each (row,
+    col) in doubled coordinates of the mask padded by one pixel (a point at ``p / 2``), and
+    ``after[k]``, the segment that starts where segment ``k`` ends."""
 
     seg: NDArray[np.int64]
     after: NDArray[np.int64]
 
 
 def segments(mask: NDArray[np.bool_]) -> Segments:
-    """The segments of ``find_contours(np.pad(mask, 1), 0.5, fully_connected="high")``, in
-    skimage's order (cells in raster order, a saddle's two segments in table order)."""
+    """The segments of ``find_contours(np.pad(mask, 1), 0.5, fully_connected="high")``:
+    every crossed cell's first segment, then the saddles' second ones."""
     padded = _padded(mask).view(np.uint8)
     case = padded[:-1, :-1] | padded[:-1, 1:] << 1 | padded[1:, :-1] << 2 | padded[1:, 1:] << 3
-    cells = np.flatnonzero(case % 15)  # raster order; cases 0 and 15 cross nothing
-    if cells.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Segments(np.zeros((0, 2, 2), dtype=np.int64), empty)
+    cells = np.flatnonzero(case % 15)  # cases 0 and 15 cross nothing
     cases = case.ravel()[cells]
     origin = 2 * np.stack(np.divmod(cells, case.shape[1]), axis=1)  # doubled (r0, c0)
     saddle = _COUNT[cases] == 2
-    # every cell's first segment, then right after each saddle its second one
-    order = np.arange(cells.size) + np.concatenate([[0], np.cumsum(saddle)[:-1]])
-    n = cells.size + int(saddle.sum())
-    seg = np.empty((n, 2, 2), dtype=np.int64)
-    seg[order] = origin[:, None, :] + _FIRST[cases]
-    seg[order[saddle] + 1] = origin[saddle][:, None, :] + _SECOND[cases[saddle]]
+    seg = np.concatenate([origin[:, None, :] + _FIRST[cases],
+                          origin[saddle][:, None, :] + _SECOND[cases[saddle]]])
     width = 2 * case.shape[1] + 3  # doubled columns run 0 .. 2 * (cols - 1) + 2
-    start = seg[:, 0, 0] * width + seg[:, 0, 1]
+    start = seg[:, 0, 0] * width + seg[:, 0, 1]  # every edge midpoint starts one segment
     end = seg[:, 1, 0] * width + seg[:, 1, 1]
-    by_start = np.argsort(start, kind="stable")
+    by_start = np.argsort(start)
     after = by_start[np.searchsorted(start[by_start], end)]
     return Segments(seg, after)
 

@@ -1,8 +1,8 @@
 """Convex hulls of small integer point sets given column by column, without qhull's overhead.
 
 Of the points on one vertical line only the top- and bottom-most can be vertices of the hull,
-so a mask's hull (of pixel centres, or of its contour points) is that of two chains: for each
-column, the least and the greatest row. With the columns sorted, point ``i`` of the lower
+so the hull of a mask's pixel centres is that of two chains: for each column, the least and
+the greatest row. With the columns sorted, point ``i`` of the lower
 chain is on the lower hull exactly when no segment between a point before it and one after
 it passes below it: when the steepest slope into it from the left is at most the shallowest
 slope out of it to the right (and the other way round for the upper chain). The slopes are

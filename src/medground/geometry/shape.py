@@ -87,10 +87,13 @@ def convex_hull_area(mask: NDArray[np.bool_]) -> int:
     (:func:`medground.geometry.hull.lattice_area`). Every pixel of the mask is such a point,
     so the union with the mask adds none."""
     mask = np.asarray(mask, dtype=bool)
-    cols, low, high = column_extremes(mask)
-    polygon = hull_polygon(cols, low, high)
+    return _hull_pixels(hull_polygon(*column_extremes(mask)), int(np.count_nonzero(mask)))
+
+
+def _hull_pixels(polygon: NDArray[np.int64], area: int) -> int:
+    """Pixels of the pixel-centre hull ``polygon`` of a mask of ``area`` pixels."""
     if collinear(polygon):
-        return int(mask.sum())  # a point or a straight line is its own hull
+        return area  # a point or a straight line is its own hull
     return lattice_area(polygon)
 
 
@@ -144,7 +147,7 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
         eq_diameter_px=math.sqrt(4.0 * area / math.pi),
         elongation=max(1.0, major / max(minor, _MIN_MINOR_AXIS)),
         circularity=circularity,
-        solidity=area / (area if collinear(hull) else lattice_area(hull)),
+        solidity=area / _hull_pixels(hull, area),
         convexity=min(contour_hull_perimeter(hull), perim) / perim,
         orientation_deg=screen_orientation_deg(orientation),
         # no inner contour: no 4-connected hole, so no 8-connected one (a union of them)

@@ -298,7 +298,6 @@ class VLMClient:
         self._count("errors")
         return Completion(text=None, attempts=self.cfg.max_retries + 1, error=last)
 
-
     async def _send(self, client: Any, messages: list[dict[str, Any]],
                     params: dict[str, Any]) -> Any:
         """One HTTP attempt, counted once it has an outcome: ``requests`` when the server

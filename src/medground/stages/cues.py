@@ -60,10 +60,11 @@ def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
     :mod:`medground.geometry.crops` for why each crop gives the whole-image answer)."""
     midline = view.midline_x if view.frame else None
     crops = RegionCrops(regions)
+    pairs = pairs_of(crops, view.frame, midline, view.image.shape[1])
     return [dataclasses.replace(
         measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm,
                 box=crops.box(i)),
-        relations=tuple(relations(i, regions, crops, view.frame, midline)),
+        relations=tuple(relations(i, crops, pairs)),
         ordinal=ordinal(i, regions)) for i in range(len(regions))]
 
 
@@ -86,17 +87,9 @@ class RegionCrops:
         self._filled: dict[int, BoolArray] = {}
         self._grown: dict[int, tuple[Window, BoolArray]] = {}
         self._area: dict[int, int] = {}
-        self._pairs: Pairs | None = None
 
     def box(self, i: int) -> tuple[int, int, int, int]:
         return self.boxes[i]
-
-    def pairs(self, frame: dict[str, str] | None, midline: float | None) -> Pairs:
-        """:func:`pairs_of` the view's regions, made once."""
-        if self._pairs is None:
-            width = self.regions.masks[0].shape[1] if len(self.boxes) else 0
-            self._pairs = pairs_of(self, frame, midline, width)
-        return self._pairs
 
     def crop(self, i: int) -> BoolArray:
         x1, y1, x2, y2 = self.box(i)
@@ -239,19 +232,15 @@ def patient_side(
     return "right" if side_letter == "R" else "left"
 
 
-def relations(
-    i: int, regions: Regions, crops: RegionCrops, frame: dict[str, str] | None,
-    midline: float | None,
-) -> list[Relation]:
+def relations(i: int, crops: RegionCrops, pairs: Pairs) -> list[Relation]:
     """Spatial relations of region ``i`` to each region of another label in the same view.
 
     Directions are in the image frame (``above`` = smaller y) and, with a frame, also in the
     patient's (``patient``: e.g. ``anterior``, ``right``); ``inside`` / ``adjacent`` from masks,
     only for pairs whose boxes come within ``ADJACENT_PX`` of each other (no pixel of two
     regions further apart can be inside or next to the other). The box tests run on all the
-    view's regions at once; only near pairs look at masks.
+    view's regions at once (:func:`pairs_of`); only near pairs look at masks.
     """
-    pairs = crops.pairs(frame, midline)
     other = pairs.other[i]
     mediolateral = pairs.mediolateral[i].tolist()
     patient = pairs.patient
@@ -292,6 +281,7 @@ class Pairs:
 
 def pairs_of(crops: RegionCrops, frame: dict[str, str] | None, midline: float | None,
              width: int) -> Pairs:
+    """:class:`Pairs` of a view ``width`` pixels wide with this frame and body midline."""
     b = crops.box_array
     x1, y1, x2, y2 = (b[:, k][:, None] for k in range(4))  # region i, down the rows
     ox1, oy1, ox2, oy2 = (b[:, k][None, :] for k in range(4))  # region j, across
