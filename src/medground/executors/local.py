@@ -298,6 +298,10 @@ def run_cases(
     except BaseException:  # Ctrl-C (or a failure): stop now, keep the finished shards
         pool.shutdown(wait=False, cancel_futures=True)
         _stop_workers(set(multiprocessing.active_children()) - before)
+        # with its workers gone the pool's manager thread ends (the pool is broken); wait for
+        # it, or it closes its wakeup pipe while the interpreter's exit hook writes to it
+        # (CPython 3.11: "OSError: Bad file descriptor" printed at exit)
+        pool.shutdown(wait=True)
         _remove_partial_writes(out)
         raise
     pool.shutdown(wait=True)
