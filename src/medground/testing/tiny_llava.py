@@ -33,6 +33,9 @@ __all__ = ["IMAGE_SIZE", "build_tiny_llava", "serve", "served_model_id", "wait_r
 IMAGE_SIZE = 32  # pixels, square: the processor resizes and centre-crops any image to this
 PATCH_SIZE = 8  # -> (32 / 8) ** 2 = 16 patches, plus CLIP's class token
 IMAGE_TOKEN = "<image>"
+#: context length: the byte-level tokenizer's 400 pieces spell a build's prompts in 1,500 tokens
+#: and more, and transformers serve (5.25) answers 400 Bad Request to a prompt longer than that
+MAX_TOKENS = 8192
 SPECIAL_TOKENS = ("<|endoftext|>", "<|pad|>", IMAGE_TOKEN, "<|im_start|>", "<|im_end|>")
 
 # Role-tagged turns; a message's content is a string or a list of text and image parts.
@@ -105,7 +108,7 @@ def build_tiny_llava(folder: Path) -> Path:
         unk_token=None,
         extra_special_tokens={"image_token": IMAGE_TOKEN},
         chat_template=CHAT_TEMPLATE,
-        model_max_length=512,
+        model_max_length=MAX_TOKENS,
     )
     # transformers >= 5 chooses a torchvision backend for CLIPImageProcessor when torchvision is
     # installed; the PIL backend needs no torchvision (whose PyPI wheel is a CUDA build).
@@ -141,7 +144,7 @@ def build_tiny_llava(folder: Path) -> Path:
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,
-        max_position_embeddings=512,
+        max_position_embeddings=MAX_TOKENS,
         tie_word_embeddings=True,
         bos_token_id=None,
         eos_token_id=tokenizer.eos_token_id,
