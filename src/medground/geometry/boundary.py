@@ -115,18 +115,32 @@ _HALF_DIAGONAL: Final = math.sqrt(2.0) / 2.0
 def boundary(mask: NDArray[np.bool_]) -> Boundary:
     """Length and topology of a non-empty mask's sub-pixel boundary; ValueError for an
     empty mask."""
+    if not mask.any():
+        raise ValueError("an empty mask has no boundary")
+    return boundaries(mask, np.zeros(mask.shape[1], dtype=np.int64), 1)[0]
+
+
+def boundaries(mask: NDArray[np.bool_], column_group: NDArray[np.int64], groups: int
+               ) -> list[Boundary]:
+    """:func:`boundary` of each of ``groups`` masks side by side in ``mask``: column ``c``
+    holds a pixel of mask ``column_group[c]`` (-1 for a column of background), and two
+    masks' columns are never next to each other (a 2 x 2 cell sees one mask at most; see
+    :mod:`medground.geometry.packed`). A mask with no pixel gets an empty boundary."""
     s = segments(mask)
     n = s.after.size
-    if n == 0:
-        raise ValueError("an empty mask has no boundary")
     start, end = s.seg[:, 0], s.seg[:, 1]
+    # the cell of a segment, in the padded mask's columns: its two points' doubled columns
+    # are 2 c0 + (0, 1 or 2) and never both 0 or both 2
+    c0 = (start[:, 1] + end[:, 1]) // 4
+    padded_group = np.concatenate([[-1], column_group, [-1]])
+    group = np.maximum(padded_group[c0], padded_group[c0 + 1])
     step = np.abs(end - start)  # doubled: (1, 1) diagonal, (0, 2) or (2, 0) straight
-    diagonal = int(np.count_nonzero(step[:, 0] == 1))
-    length = (n - diagonal) * 1.0 + diagonal * _HALF_DIAGONAL
+    diagonal = np.bincount(group, weights=step[:, 0] == 1, minlength=groups).astype(np.int64)
+    count = np.bincount(group, minlength=groups)
     # cycles: every segment labelled with the smallest index of its cycle (pointer jumping)
     label = np.arange(n)
     jump = s.after
-    for _ in range(max(1, math.ceil(math.log2(n)))):
+    for _ in range(max(1, math.ceil(math.log2(max(n, 1))))):
         label = np.minimum(label, label[jump])
         jump = jump[jump]
     twice_area = start[:, 0] * end[:, 1] - end[:, 0] * start[:, 1]  # shoelace, (row, col)
@@ -134,5 +148,8 @@ def boundary(mask: NDArray[np.bool_]) -> Boundary:
     signed = np.bincount(np.searchsorted(roots, label), weights=twice_area,
                          minlength=roots.size)
     # rows down, columns right: skimage walks around foreground with negative (row, col) area
-    outer = int(np.count_nonzero(signed < 0))
-    return Boundary(perimeter=length, outer=outer, inner=int(roots.size) - outer)
+    outer = np.bincount(group[roots], weights=signed < 0, minlength=groups).astype(np.int64)
+    cycles = np.bincount(group[roots], minlength=groups)
+    return [Boundary(perimeter=(k - d) * 1.0 + d * _HALF_DIAGONAL, outer=o, inner=c - o)
+            for k, d, o, c in zip(count.tolist(), diagonal.tolist(), outer.tolist(),
+                                  cycles.tolist(), strict=True)]

@@ -2,14 +2,15 @@
 
 Of the points on one vertical line only the top- and bottom-most can be vertices of the hull,
 so the hull of a mask's pixel centres is that of two chains: for each column, the least and
-the greatest row. With the columns sorted, point ``i`` of the lower
-chain is on the lower hull exactly when no segment between a point before it and one after
-it passes below it: when the steepest slope into it from the left is at most the shallowest
-slope out of it to the right (and the other way round for the upper chain). The slopes are
-ratios of integers no larger than an image's side, so equal ratios are equal floats (each is
-the correctly rounded quotient) and distinct ones differ by far more than a rounding: the
-comparisons are exact. A chain of ``k`` columns costs one
-``k x k`` array, a few microseconds for the widths of most regions; wider ones go to qhull.
+the greatest row. With the columns sorted, an inner point of the lower chain is a corner of
+the lower hull exactly when it turns strictly left from the points before and after it on
+the hull; a point that does not turn strictly left from *any* point before and after it is
+not a corner, so all such points of the current chain can be dropped at once, and dropping
+them again until none is left gives the hull's corners (and the other way round for the
+upper chain). The turns are cross products of integers no larger than an image's side: exact.
+Each round is a few array operations over every chain given, so the chains of all a view's
+regions are done together (:func:`chain_corners`); a mask's boundary rarely needs more than a
+few rounds, and a round drops at least one point of a chain that is not yet convex.
 
 Only the hull's corners are kept (a point on the segment between its neighbours is not), but
 its first and last column's points are, even where the two coincide or lie on one line: the
@@ -18,16 +19,10 @@ area, perimeter, lattice points on the boundary and diameter are the same either
 
 from __future__ import annotations
 
-from typing import Final
-
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import ConvexHull
 
 IntArray = NDArray[np.int64]
-
-#: chains longer than this go to qhull (the slope array grows with the square)
-MAX_CHAIN: Final = 256
 
 
 def hull_polygon(cols: IntArray, low: IntArray, high: IntArray) -> IntArray:
@@ -35,37 +30,37 @@ def hull_polygon(cols: IntArray, low: IntArray, high: IntArray) -> IntArray:
     ``cols`` strictly increasing and ``low <= high``: its vertices in order around it, as an
     (m, 2) array of (row, col), possibly with a repeated point or points on an edge at the
     first and last column. Points on one line give a polygon there and back along it."""
-    k = int(cols.size)
-    if k > MAX_CHAIN:
-        points = np.unique(np.concatenate([np.stack([low, cols], 1), np.stack([high, cols], 1)]),
-                           axis=0)
-        if points.shape[0] < 3 or collinear(points):
-            return points
-        vertices: IntArray = points[ConvexHull(points).vertices]
-        return vertices
-    lower = _chain(cols, low, lower=True)
-    upper = _chain(cols, high, lower=False)[::-1]
+    first = np.zeros(cols.size, dtype=bool)
+    first[:1] = True
+    lower = chain_corners(cols, low, first, lower=True)
+    upper = chain_corners(cols, high, first, lower=False)[::-1]
     return np.concatenate([np.stack([low[lower], cols[lower]], 1),
                            np.stack([high[upper], cols[upper]], 1)])
 
 
-def _chain(x: IntArray, y: IntArray, *, lower: bool) -> NDArray[np.intp]:
-    """Indices of the points of the chain ``(x[i], y[i])`` on its lower (least y) or upper
-    hull, in order of x."""
-    k = int(x.size)
-    if k <= 2:
-        return np.arange(k)
-    dx = (x[None, :] - x[:, None]).astype(np.float64)  # [a, b]: x[b] - x[a]
-    before = np.tri(k, k, -1, dtype=bool).T  # [a, b]: a < b
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = (y[None, :] - y[:, None]) / dx
-    if lower:
-        steepest_in = np.where(before, slope, -np.inf).max(axis=0)  # over a < i
-        shallowest_out = np.where(before, slope, np.inf).min(axis=1)  # over b > i
-        return np.flatnonzero(steepest_in < shallowest_out)
-    shallowest_in = np.where(before, slope, np.inf).min(axis=0)
-    steepest_out = np.where(before, slope, -np.inf).max(axis=1)
-    return np.flatnonzero(shallowest_in > steepest_out)
+def chain_corners(x: IntArray, y: IntArray, first: NDArray[np.bool_], *, lower: bool
+                  ) -> NDArray[np.intp]:
+    """Indices of the points of several chains ``(x[i], y[i])`` on their lower (least y) or
+    upper hulls, in order. A chain is a run of points from one with ``first[i]`` set to the
+    next; within it ``x`` is strictly increasing. A chain's first and last points are kept."""
+    alive = np.arange(x.size)
+    last = np.ones(x.size, dtype=bool)
+    last[:-1] = first[1:]
+    inner_mask = ~(first | last)
+    while True:
+        inner = np.flatnonzero(inner_mask[alive])
+        if inner.size == 0:
+            return alive
+        xa, ya = x[alive], y[alive]
+        before, after = inner - 1, inner + 1
+        cross = ((ya[inner] - ya[before]) * (xa[after] - xa[inner])
+                 - (ya[after] - ya[inner]) * (xa[inner] - xa[before]))
+        drop = cross >= 0 if lower else cross <= 0  # not a strict left (right) turn
+        if not drop.any():
+            return alive
+        keep = np.ones(alive.size, dtype=bool)
+        keep[inner[drop]] = False
+        alive = alive[keep]
 
 
 def collinear(points: IntArray) -> bool:

@@ -10,6 +10,7 @@ from all parts together and solidity/convexity from the convex hull of all parts
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,16 +18,18 @@ import numpy as np
 from numpy.typing import NDArray
 from skimage.morphology import convex_hull_image
 
-from medground.geometry.boundary import boundary
+from medground.geometry.boundary import Boundary, boundaries, boundary
 from medground.geometry.boxes import mask_to_box
 from medground.geometry.crops import SQUARE, enclosed_background
 from medground.geometry.hull import (
+    chain_corners,
     collinear,
     column_extremes,
     hull_polygon,
     lattice_area,
     perimeter,
 )
+from medground.geometry.packed import Layout, layout
 
 _MIN_MINOR_AXIS = 1e-6
 #: holes smaller than this fraction of the hole-filled area are segmentation noise, not holes
@@ -135,25 +138,100 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
     mask = mask[box[1] : box[3], box[0] : box[2]]  # every measure is translation-invariant
 
     rows, cols = np.nonzero(mask)
-    area = int(rows.size)
-    major, minor, orientation = _axes(rows, cols)
     edge = boundary(mask)
-    perim = edge.perimeter
     hull = hull_polygon(*column_extremes(mask))
-    circularity = min(1.0, 4.0 * math.pi * area / perim**2)
+    area = int(rows.size)
+    return _measures(mask, area, _axes(rows, cols), edge, _hull_pixels(hull, area),
+                     contour_hull_perimeter(hull), contour_feret(hull))
+
+
+def shape_measures_many(masks: Sequence[NDArray[np.bool_]]) -> list[ShapeMeasures]:
+    """``[shape_measures(m) for m in masks]``, the same numbers, measured together.
+
+    The masks (each any crop that holds all of its region) are placed side by side on one
+    canvas (:mod:`medground.geometry.packed`), and the pixel moments, the boundary's segments
+    and cycles, and the hull chains of all of them come from one pass each over the canvas
+    instead of one per mask; only the hull's perimeter and diameter (a few vertices) and the
+    holes of a mask that has some are measured mask by mask, with the same functions."""
+    if not masks:
+        return []
+    lay = layout([m.shape for m in masks], gap=1)
+    canvas = np.asarray(lay.place(masks, bool), dtype=bool)
+    n = len(lay)
+    rows, cols = np.nonzero(canvas)
+    tile = lay.column_tile[cols]
+    r, c = rows.astype(np.int64), cols - lay.x0[tile]
+    area = np.bincount(tile, minlength=n)
+    if not area.all():
+        raise ValueError("cannot measure the shape of an empty mask")
+    # float64 sums of integers below 2**53: exact
+    sums = [np.bincount(tile, weights=w, minlength=n) for w in (r, c, r * r, c * c, r * c)]
+    edges = boundaries(canvas, lay.column_tile, n)
+    hull_pixels, polygons = _hulls(canvas, lay, area)
+    out = []
+    for t, mask in enumerate(masks):
+        sr, sc, srr, scc, src = (int(v[t]) for v in sums)
+        a = int(area[t])
+        out.append(_measures(mask, a, _axes_of_sums(a, sr, sc, srr, scc, src), edges[t],
+                             int(hull_pixels[t]), contour_hull_perimeter(polygons[t]),
+                             contour_feret(polygons[t])))
+    return out
+
+
+def _hulls(canvas: NDArray[np.bool_], lay: Layout, area: NDArray[np.int64]
+           ) -> tuple[NDArray[np.int64], list[NDArray[np.int64]]]:
+    """Per tile of ``canvas``: the pixels of its hull (:func:`_hull_pixels`) and the hull
+    polygon (:func:`hull_polygon` of the tile alone, the same vertices in the same order)."""
+    n = len(lay)
+    cols = np.flatnonzero(canvas.any(axis=0))
+    low = canvas[:, cols].argmax(axis=0).astype(np.int64)
+    high = canvas.shape[0] - 1 - canvas[::-1, cols].argmax(axis=0).astype(np.int64)
+    tile = lay.column_tile[cols]
+    local = cols - lay.x0[tile]
+    first = np.ones(cols.size, dtype=bool)
+    first[1:] = tile[1:] != tile[:-1]
+    lower = chain_corners(cols, low, first, lower=True)
+    upper = chain_corners(cols, high, first, lower=False)
+    # each tile's polygon: its lower corners left to right, then its upper ones right to left
+    vertex_tile = np.concatenate([tile[lower], tile[upper]])
+    order = np.lexsort((np.concatenate([lower, -upper]),
+                        np.repeat([0, 1], [lower.size, upper.size]), vertex_tile))
+    vertices = np.stack([np.concatenate([low[lower], high[upper]]),
+                         np.concatenate([local[lower], local[upper]])], axis=1)[order]
+    vertex_tile = vertex_tile[order]
+    ends = np.cumsum(np.bincount(vertex_tile, minlength=n))
+    starts = ends - np.bincount(vertex_tile, minlength=n)
+    following = np.arange(1, vertex_tile.size + 1)
+    following[ends - 1] = starts  # the last vertex of a tile is followed by its first
+    nxt = vertices[following]
+    cross = vertices[:, 0] * nxt[:, 1] - nxt[:, 0] * vertices[:, 1]
+    twice_area = np.abs(np.bincount(vertex_tile, weights=cross, minlength=n)).astype(np.int64)
+    on_edges = np.bincount(vertex_tile, minlength=n,
+                           weights=np.gcd(np.abs(nxt[:, 0] - vertices[:, 0]),
+                                          np.abs(nxt[:, 1] - vertices[:, 1]))).astype(np.int64)
+    # a hull of positive area has three corners off one line (:func:`collinear`'s test)
+    pixels = np.where(twice_area > 0, (twice_area + on_edges) // 2 + 1, area)
+    return pixels, [vertices[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _measures(mask: NDArray[np.bool_], area: int, axes: tuple[float, float, float],
+              edge: Boundary, hull_pixels: int, hull_perimeter: float, feret: float
+              ) -> ShapeMeasures:
+    major, minor, orientation = axes
+    perim = edge.perimeter
     return ShapeMeasures(
         area_px=area,
         perimeter_px=perim,
         eq_diameter_px=math.sqrt(4.0 * area / math.pi),
         elongation=max(1.0, major / max(minor, _MIN_MINOR_AXIS)),
-        circularity=circularity,
-        solidity=area / _hull_pixels(hull, area),
-        convexity=min(contour_hull_perimeter(hull), perim) / perim,
+        circularity=min(1.0, 4.0 * math.pi * area / perim**2),
+        solidity=area / hull_pixels,
+        convexity=min(hull_perimeter, perim) / perim,
         orientation_deg=screen_orientation_deg(orientation),
         # no inner contour: no 4-connected hole, so no 8-connected one (a union of them)
         holes=count_holes(mask) if edge.inner else 0,
         parts=edge.outer,  # one outer contour per 8-connected part
-        roundness=min(1.0, 4.0 * area / (math.pi * max(contour_feret(hull), 1.0) ** 2)),
+        roundness=min(1.0, 4.0 * area / (math.pi * max(feret, 1.0) ** 2)),
     )
 
 
@@ -194,19 +272,25 @@ def moment_axes(mask: NDArray[np.bool_]) -> tuple[float, float, float]:
 
 
 def _axes(rows: NDArray[np.intp], cols: NDArray[np.intp]) -> tuple[float, float, float]:
-    """:func:`moment_axes` from the pixels' coordinates, with exact integer moments.
+    """:func:`moment_axes` from the pixels' coordinates (see :func:`_axes_of_sums`)."""
+    r, c = rows.astype(np.int64), cols.astype(np.int64)
+    return _axes_of_sums(int(rows.size), int(r.sum()), int(c.sum()), int((r * r).sum()),
+                         int((c * c).sum()), int((r * c).sum()))
+
+
+def _axes_of_sums(n: int, sr: int, sc: int, srr: int, scc: int, src: int
+                  ) -> tuple[float, float, float]:
+    """:func:`moment_axes` from the pixel count and the sums of the rows, columns, their
+    squares and their products, with exact integer moments.
 
     skimage's inertia tensor of a 2D region is ``[[a, b], [b, c]]`` with ``a`` the variance
     of the columns, ``c`` that of the rows and ``b`` minus their covariance; here ``n**2``
     times each is an integer (``n * sum(x * y) - sum(x) * sum(y)``), so the tensor, its
     eigenvalues ``(a + c +- sqrt((a - c)**2 + 4 b**2)) / 2`` and skimage's orientation
     ``atan2(-2 b, c - a) / 2`` (``+-pi / 4`` when ``a == c``) carry no rounding from the sums."""
-    n = int(rows.size)
-    r, c = rows.astype(np.int64), cols.astype(np.int64)
-    sr, sc = int(r.sum()), int(c.sum())
-    a = n * int((c * c).sum()) - sc * sc
-    cc = n * int((r * r).sum()) - sr * sr
-    b = -(n * int((r * c).sum()) - sr * sc)
+    a = n * scc - sc * sc
+    cc = n * srr - sr * sr
+    b = -(n * src - sr * sc)
     root = math.sqrt(float((a - cc) ** 2 + 4 * b * b))
     scale = 2.0 * n * n
     big, small = max(0.0, (a + cc + root) / scale), max(0.0, (a + cc - root) / scale)

@@ -299,13 +299,15 @@ def intensity_words(modality: str) -> tuple[str, str]:
     return _INTENSITY_WORDS.get(code_of(modality), _DEFAULT_INTENSITY_WORDS)
 
 
-def intensity_word(rc: RingContrast | None, modality: str) -> str | None:
-    """The word of :func:`intensity_words` for the sign of the contrast; None when the
-    contrast is below ``MIN_INTENSITY_CONTRAST``."""
-    if rc is None or abs(rc.contrast) < MIN_INTENSITY_CONTRAST:
+def intensity_word(rc: RingContrast | float | None, modality: str) -> str | None:
+    """The word of :func:`intensity_words` for the sign of the contrast (a
+    :class:`RingContrast` or its ``contrast``); None when the contrast is below
+    ``MIN_INTENSITY_CONTRAST``."""
+    contrast = rc.contrast if isinstance(rc, RingContrast) else rc
+    if contrast is None or abs(contrast) < MIN_INTENSITY_CONTRAST:
         return None
     brighter, darker = intensity_words(modality)
-    return brighter if rc.contrast > 0 else darker
+    return brighter if contrast > 0 else darker
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medground.geometry.crops import Window, box_of_mask, fill_holes, grow_diamond, window
-from medground.geometry.shape import shape_measures
+from medground.geometry.shape import ShapeMeasures, shape_measures, shape_measures_many
+from medground.stages.cue_rings import ring_contrasts
 from medground.stages.cue_words import (
     grid_cell,
     grid_phrase,
@@ -61,11 +62,15 @@ def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
     midline = view.midline_x if view.frame else None
     crops = RegionCrops(regions)
     pairs = pairs_of(crops, view.frame, midline, view.image.shape[1])
-    return [dataclasses.replace(
-        measure(regions.masks[i], view.image, modality, view.frame, midline, view.spacing_mm,
-                box=crops.box(i)),
-        relations=tuple(relations(i, crops, pairs)),
-        ordinal=ordinal(i, regions)) for i in range(len(regions))]
+    n = len(regions)
+    shapes = shape_measures_many([crops.crop(i) for i in range(n)])
+    areas = regions.area.tolist()
+    contrasts = ring_contrasts(view.image, regions.masks, crops.boxes, areas)
+    h, w = view.image.shape[:2]
+    cy = regions.centroid[:, 1].tolist()
+    return [_cues(shapes[i], contrasts[i], crops.box(i), crops.cx[i], cy[i], areas[i], (h, w),
+                  modality, view.frame, midline, view.spacing_mm,
+                  tuple(relations(i, crops, pairs)), ordinal(i, regions)) for i in range(n)]
 
 
 class RegionCrops:
@@ -193,10 +198,20 @@ def measure(
     ys, xs = np.nonzero(crop)
     # the same integers in the same (raster) order as over the whole image: the same mean
     cx, cy = float((xs + x1).mean()) + 0.5, float((ys + y1).mean()) + 0.5
-    pixel_mm = spacing_mm[0] * spacing_mm[1] if spacing_mm else None
     area = int(ys.size)
-    m = shape_measures(crop)
     rc = ring_contrast(image, mask, box=box, area=area)
+    return _cues(shape_measures(crop), rc.contrast if rc else None, box, cx, cy, area, (h, w),
+                 modality, frame, midline, spacing_mm)
+
+
+def _cues(m: ShapeMeasures, contrast: float | None, box: tuple[int, int, int, int],
+          cx: float, cy: float, area: int, size: tuple[int, int], modality: str,
+          frame: dict[str, str] | None, midline: float | None,
+          spacing_mm: tuple[float, float] | list[float] | None,
+          relations: tuple[Relation, ...] = (), ordinal: OrdinalCues | None = None) -> Cues:
+    """The cue record of a region from its measures."""
+    h, w = size
+    pixel_mm = spacing_mm[0] * spacing_mm[1] if spacing_mm else None
     row, col = grid_cell(cx, cy, w, h)
     return Cues(
         size=SizeCues(
@@ -213,8 +228,9 @@ def measure(
             position=position_word(cx, cy, list(box), w, h),
             touches_border=touches_border(list(box), w, h),
             patient_side=patient_side(cx, midline, frame, w)),
-        intensity=IntensityCues(contrast=_r(rc.contrast) if rc else None,
-                                word=intensity_word(rc, modality)),
+        intensity=IntensityCues(contrast=_r(contrast) if contrast is not None else None,
+                                word=intensity_word(contrast, modality)),
+        relations=relations, ordinal=ordinal,
     )
 
 

@@ -1,5 +1,5 @@
-"""hull_polygon against qhull (scipy's ConvexHull of every point) on random column sets, by
-hand on small ones, and on chains wide enough to take qhull's own path."""
+"""hull_polygon against qhull (scipy's ConvexHull of every point) on random column sets and by
+hand on small ones; chain_corners on several chains at once against each chain alone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scipy.spatial import ConvexHull
 
 from medground.geometry.hull import (
-    MAX_CHAIN,
+    chain_corners,
     column_extremes,
     hull_polygon,
     lattice_area,
@@ -34,7 +34,7 @@ def _area(polygon: np.ndarray) -> float:
 
 
 CASES = [(k, span, seed) for seed in range(6) for k, span in
-         ((3, 5), (8, 12), (40, 60), (120, 400), (MAX_CHAIN + 40, 700))]
+         ((3, 5), (8, 12), (40, 60), (120, 400), (300, 700), (600, 600))]
 
 
 @pytest.mark.parametrize(("k", "span", "seed"), CASES)
@@ -76,3 +76,31 @@ def test_column_extremes() -> None:
     mask[1:4, 1] = mask[5, 3] = mask[0, 3] = True
     cols, low, high = column_extremes(mask)
     assert cols.tolist() == [1, 3] and low.tolist() == [1, 0] and high.tolist() == [3, 5]
+
+
+def test_many_chains_at_once_give_each_chain_alone() -> None:
+    rng = np.random.default_rng(7)
+    chains = [_columns(rng, k, span) for k, span in ((1, 3), (2, 4), (3, 3), (9, 20), (60, 90),
+                                                     (5, 5), (200, 400))]
+    x = np.concatenate([c[0] for c in chains])
+    first = np.concatenate([np.arange(c[0].size) == 0 for c in chains])
+    offsets = np.cumsum([0] + [c[0].size for c in chains])
+    for lower, y_of in ((True, 1), (False, 2)):
+        y = np.concatenate([c[y_of] for c in chains])
+        together = chain_corners(x, y, first, lower=lower)
+        alone = [chain_corners(c[0], c[y_of], np.arange(c[0].size) == 0, lower=lower) + o
+                 for c, o in zip(chains, offsets.tolist(), strict=False)]
+        assert together.tolist() == np.concatenate(alone).tolist()
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_chain_that_drops_one_point_per_round(lower: bool) -> None:
+    """A convex chain (slopes 1, 2, 3, ...) whose last point lies far beyond: every round
+    drops only the last inner point, until only the two ends are left."""
+    x = np.arange(30, dtype=np.int64)
+    y = np.cumsum(np.arange(30), dtype=np.int64)
+    y[-1] = -10_000
+    if not lower:
+        y = -y
+    first = x == 0
+    assert chain_corners(x, y, first, lower=lower).tolist() == [0, 29]

@@ -1,0 +1,138 @@
+"""Ring contrast of all a view's regions at once: :func:`ring_contrasts`.
+
+Each region's window (its box grown by its ring width, clipped to the image) is placed on one
+canvas (:mod:`medground.geometry.packed`), ``RING_MAX_PX`` columns apart, and the hole
+filling, the disc growing and the grey sums are one array operation each for the view:
+
+- hole filling: the background is labelled once (8-connected, as ``ring_contrast`` fills);
+  a component holding a pixel outside every window, or on the canvas's top or bottom row,
+  reaches its window's edge, the rest are holes;
+- growing by a disc whose radius differs from window to window: ``grow_disc``'s rows, with
+  the radius looked up by column (every canvas column is in one window at most, and the gap
+  is wider than any ring, so no window's disc reaches another's pixels);
+- sums of grey levels inside each mask and in each ring, by window: exact for a grey image
+  (integers), so the contrast is the very float ``ring_contrast`` gives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from medground.geometry.crops import SQUARE, Window, window
+from medground.geometry.packed import layout
+from medground.stages.cue_words import RING_MAX_PX, default_ring_px, ring_contrast
+from medground.types import BoolArray
+
+#: (radius, dy) -> the largest dx with dx**2 + dy**2 <= radius**2, -1 where dy > radius
+_REACH = np.array([[math.isqrt(r * r - dy * dy) if dy <= r else -1
+                    for dy in range(RING_MAX_PX + 1)] for r in range(RING_MAX_PX + 1)])
+
+
+def ring_contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray],
+                   boxes: Sequence[tuple[int, int, int, int]], areas: Sequence[int]
+                   ) -> list[float | None]:
+    """``ring_contrast(image, masks[i], box=boxes[i], area=areas[i])``'s contrast for every
+    region (None where its ring is empty), with the default ring widths. A colour image's grey
+    levels are not integers, and summed in another order they could differ in the last bit:
+    there each region is measured alone."""
+    if image.ndim != 2:
+        alone: list[float | None] = []
+        for mask, box, area in zip(masks, boxes, areas, strict=True):
+            rc = ring_contrast(image, mask, box=box, area=area)
+            alone.append(rc.contrast if rc else None)
+        return alone
+    widths = [default_ring_px(int(a)) for a in areas]
+    wins: list[Window] = [window(box, w, image.shape)
+                          for box, w in zip(boxes, widths, strict=True)]
+    out: list[float | None] = [None] * len(masks)
+    for shelf in _shelves([w[0].stop - w[0].start for w in wins]):
+        got = _contrasts(image, [masks[i] for i in shelf], [wins[i] for i in shelf],
+                         np.array([widths[i] for i in shelf], dtype=np.int64),
+                         [int(areas[i]) for i in shelf])
+        for i, contrast in zip(shelf, got, strict=True):
+            out[i] = contrast
+    return out
+
+
+#: a canvas holds windows at least this share of its tallest one's height
+SHELF_RATIO = 0.5
+
+
+def _shelves(heights: Sequence[int]) -> list[list[int]]:
+    """Window indices, tallest first, cut into canvases whose windows are all taller than
+    ``SHELF_RATIO`` of the canvas's first: a canvas is as tall as its tallest window, and a
+    short window beside a tall one would leave most of its columns empty."""
+    shelves: list[list[int]] = []
+    top = 0
+    for i in sorted(range(len(heights)), key=lambda k: -heights[k]):
+        if not shelves or heights[i] < SHELF_RATIO * top:
+            shelves.append([])
+            top = heights[i]
+        shelves[-1].append(i)
+    return shelves
+
+
+def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Sequence[Window],
+               widths: NDArray[np.int64], areas: Sequence[int]) -> list[float | None]:
+    """The contrasts of regions whose windows go on one canvas."""
+    lay = layout([(w[0].stop - w[0].start, w[1].stop - w[1].start) for w in wins], RING_MAX_PX)
+    inside = np.asarray(lay.place([m[w] for m, w in zip(masks, wins, strict=True)], bool),
+                        dtype=bool)
+    grey = lay.place([image[w] for w in wins], image.dtype)
+    in_tile = lay.in_tile()
+    filled = _fill_holes(inside, in_tile, lay.column_tile, len(lay))
+    ring = _grow_discs(filled, widths[np.maximum(lay.column_tile, 0)]) & ~filled & in_tile
+    ring_n = lay.tile_sums(ring)
+    # the window holds the whole mask: its pixels there are its area
+    inside_mean = lay.tile_sums(inside, grey) / np.asarray(areas, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ring_mean = lay.tile_sums(ring, grey) / ring_n
+    return [None if n == 0 else (float(a) - float(b)) / 255.0
+            for a, b, n in zip(inside_mean.tolist(), ring_mean.tolist(), ring_n.tolist(),
+                               strict=True)]
+
+
+def _fill_holes(mask: BoolArray, in_tile: BoolArray, column_tile: NDArray[np.int64],
+                tiles: int) -> BoolArray:
+    """Each window's mask with its holes (8-connected background) filled. A window whose
+    every row is one run of mask or none has no hole (``crops.one_run_per_row``): when all
+    are so, there is nothing to label."""
+    starts = mask.copy()
+    starts[:, 1:] &= ~mask[:, :-1]
+    rows, cols = np.nonzero(starts)
+    runs = np.bincount(rows * tiles + column_tile[cols], minlength=mask.shape[0] * tiles)
+    if runs.size == 0 or runs.max() <= 1:
+        return mask.copy()
+    labelled, n = ndimage.label(~mask, structure=SQUARE)
+    reaches = np.zeros(n + 1, dtype=bool)
+    reaches[0] = True  # the mask itself
+    reaches[labelled[~in_tile]] = True
+    reaches[labelled[0]] = True
+    reaches[labelled[-1]] = True
+    out: BoolArray = mask | ~reaches[labelled]
+    return out
+
+
+def _grow_discs(mask: BoolArray, radius: NDArray[np.int64]) -> BoolArray:
+    """``grow_disc`` with column ``c``'s radius ``radius[c]``: a pixel is in when a mask pixel
+    ``dy`` rows away lies within ``isqrt(radius**2 - dy**2)`` columns in its row. Distances
+    are int16 (a canvas is far narrower than 32,000 columns; wider ones use int32)."""
+    h, w = mask.shape
+    kind = np.int16 if w + 2 * RING_MAX_PX < np.iinfo(np.int16).max // 2 else np.int32
+    x = np.arange(w, dtype=kind)
+    far = kind(w + RING_MAX_PX + 1)
+    left = np.maximum.accumulate(np.where(mask, x, -far), axis=1)
+    right = np.minimum.accumulate(np.where(mask, x, x[-1] + far)[:, ::-1], axis=1)[:, ::-1]
+    row_distance = np.minimum(x - left, right - x)
+    reach = _REACH.astype(kind)[radius].T  # [dy, column]
+    out: BoolArray = row_distance <= reach[0]
+    for dy in range(1, min(int(radius.max()), h - 1) + 1):
+        near = row_distance <= reach[dy]
+        out[dy:] |= near[:-dy]
+        out[:-dy] |= near[dy:]
+    return out
