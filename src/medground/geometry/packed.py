@@ -55,12 +55,17 @@ class Layout:
 
     def tile_sums(self, where: NDArray[np.bool_], values: NDArray[np.generic] | None = None
                   ) -> NDArray[np.float64]:
-        """Per tile, the number of ``where`` pixels, or the sum of ``values`` over them
-        (float64: exact for integer values, as any sum of integers below 2**53 is)."""
-        _, cols = np.nonzero(where)
-        weights = None if values is None else values[where].astype(np.float64)
-        out: NDArray[np.float64] = np.bincount(self.column_tile[cols], weights=weights,
-                                               minlength=len(self)).astype(np.float64)
+        """Per tile, the number of ``where`` pixels, or the sum of the integer ``values`` over
+        them: column sums, then the sums of each tile's columns (a tile's columns are one run,
+        the gap after it adds nothing). Exact, and given as float64, which holds any integer
+        below 2**53 exactly."""
+        if values is None:
+            columns = np.count_nonzero(where, axis=0)
+        else:
+            columns = (values * where).sum(axis=0, dtype=np.int64)
+        if not len(self):
+            return np.zeros(0)
+        out: NDArray[np.float64] = np.add.reduceat(columns, self.x0).astype(np.float64)
         return out
 
 

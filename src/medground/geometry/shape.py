@@ -158,21 +158,23 @@ def shape_measures_many(masks: Sequence[NDArray[np.bool_]]) -> list[ShapeMeasure
     lay = layout([m.shape for m in masks], gap=1)
     canvas = np.asarray(lay.place(masks, bool), dtype=bool)
     n = len(lay)
-    rows, cols = np.nonzero(canvas)
-    tile = lay.column_tile[cols]
-    r, c = rows.astype(np.int64), cols - lay.x0[tile]
-    area = np.bincount(tile, minlength=n)
+    # per column: pixels, and the sums of their rows and squared rows (float64 sums of
+    # integers below 2**53: exact); a tile's sums are those of its columns
+    row = np.arange(canvas.shape[0], dtype=np.float64)
+    count, sr, srr = np.stack([np.ones_like(row), row, row * row]) @ canvas
+    local = np.arange(canvas.shape[1]) - lay.x0[np.maximum(lay.column_tile, 0)]
+    tile_sums = np.add.reduceat(np.stack([count, sr, srr, count * local, count * local * local,
+                                          sr * local]), lay.x0, axis=1)
+    area = tile_sums[0].astype(np.int64)
     if not area.all():
         raise ValueError("cannot measure the shape of an empty mask")
-    # float64 sums of integers below 2**53: exact
-    sums = [np.bincount(tile, weights=w, minlength=n) for w in (r, c, r * r, c * c, r * c)]
+    sums = tile_sums.astype(np.int64).T.tolist()
     edges = boundaries(canvas, lay.column_tile, n)
     hull_pixels, polygons = _hulls(canvas, lay, area)
     out = []
     for t, mask in enumerate(masks):
-        sr, sc, srr, scc, src = (int(v[t]) for v in sums)
-        a = int(area[t])
-        out.append(_measures(mask, a, _axes_of_sums(a, sr, sc, srr, scc, src), edges[t],
+        a, sr_, srr_, sc, scc, src = sums[t]
+        out.append(_measures(mask, a, _axes_of_sums(a, sr_, sc, srr_, scc, src), edges[t],
                              int(hull_pixels[t]), contour_hull_perimeter(polygons[t]),
                              contour_feret(polygons[t])))
     return out

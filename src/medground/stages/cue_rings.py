@@ -51,6 +51,7 @@ def ring_contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray],
                           for box, w in zip(boxes, widths, strict=True)]
     out: list[float | None] = [None] * len(masks)
     for shelf in _shelves([w[0].stop - w[0].start for w in wins]):
+        shelf.sort(key=lambda i: -widths[i])  # widest rings first: see _grow_discs
         got = _contrasts(image, [masks[i] for i in shelf], [wins[i] for i in shelf],
                          np.array([widths[i] for i in shelf], dtype=np.int64),
                          [int(areas[i]) for i in shelf])
@@ -86,7 +87,9 @@ def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Seque
     grey = lay.place([image[w] for w in wins], image.dtype)
     in_tile = lay.in_tile()
     filled = _fill_holes(inside, in_tile, lay.column_tile, len(lay))
-    ring = _grow_discs(filled, widths[np.maximum(lay.column_tile, 0)]) & ~filled & in_tile
+    # a gap column takes the ring width of the window on its left (the first window's, before it)
+    left_tile = np.maximum.accumulate(np.maximum(lay.column_tile, 0))
+    ring = _grow_discs(filled, widths[left_tile]) & ~filled & in_tile
     ring_n = lay.tile_sums(ring)
     # the window holds the whole mask: its pixels there are its area
     inside_mean = lay.tile_sums(inside, grey) / np.asarray(areas, dtype=np.float64)
@@ -131,8 +134,13 @@ def _grow_discs(mask: BoolArray, radius: NDArray[np.int64]) -> BoolArray:
     row_distance = np.minimum(x - left, right - x)
     reach = _REACH.astype(kind)[radius].T  # [dy, column]
     out: BoolArray = row_distance <= reach[0]
+    # the columns a shift by dy can reach: up to the last one whose radius is dy or more (all
+    # of them first, when the widest rings come first)
+    ends = [int(np.flatnonzero(radius >= dy)[-1]) + 1 if (radius >= dy).any() else 0
+            for dy in range(RING_MAX_PX + 1)]
     for dy in range(1, min(int(radius.max()), h - 1) + 1):
-        near = row_distance <= reach[dy]
-        out[dy:] |= near[:-dy]
-        out[:-dy] |= near[dy:]
+        end = ends[dy]
+        near = row_distance[:, :end] <= reach[dy, :end]
+        out[dy:, :end] |= near[:-dy]
+        out[:-dy, :end] |= near[dy:]
     return out
