@@ -259,9 +259,10 @@ def contour_feret(pixel_hull: NDArray[np.int64]) -> float:
     a row or column. For two pixel corners ``d`` apart the farthest such pair moves both
     ends away from each other along the same axis, a whole pixel in all:
     ``max(|d + e|**2 for unit e) = |d|**2 + 2 max(|d_row|, |d_col|) + 1``, in integers."""
-    d = np.abs(pixel_hull[:, None, :] - pixel_hull[None, :, :])
-    squared = (d * d).sum(-1) + 2 * d.max(-1) + 1
-    return math.sqrt(float(squared.max()))
+    r, c = pixel_hull[:, 0], pixel_hull[:, 1]
+    dr, dc = np.abs(r[:, None] - r[None, :]), np.abs(c[:, None] - c[None, :])
+    squared = dr * dr + dc * dc + 2 * np.maximum(dr, dc)  # row and column apart: no
+    return math.sqrt(float(int(squared.max()) + 1))  # reduction over a length-2 axis
 
 
 def moment_axes(mask: NDArray[np.bool_]) -> tuple[float, float, float]:

@@ -86,7 +86,7 @@ def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Seque
                         dtype=bool)
     grey = lay.place([image[w] for w in wins], image.dtype)
     in_tile = lay.in_tile()
-    filled = _fill_holes(inside, in_tile, lay.column_tile, len(lay))
+    filled = _fill_holes(inside, in_tile, lay.x0, len(lay))
     # a gap column takes the ring width of the window on its left (the first window's, before it)
     left_tile = np.maximum.accumulate(np.maximum(lay.column_tile, 0))
     ring = _grow_discs(filled, widths[left_tile]) & ~filled & in_tile
@@ -100,17 +100,15 @@ def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Seque
                                strict=True)]
 
 
-def _fill_holes(mask: BoolArray, in_tile: BoolArray, column_tile: NDArray[np.int64],
-                tiles: int) -> BoolArray:
+def _fill_holes(mask: BoolArray, in_tile: BoolArray, x0: NDArray[np.int64], tiles: int
+                ) -> BoolArray:
     """Each window's mask with its holes (8-connected background) filled. A window whose
     every row is one run of mask or none has no hole (``crops.one_run_per_row``): when all
     are so, there is nothing to label."""
     starts = mask.copy()
     starts[:, 1:] &= ~mask[:, :-1]
-    rows, cols = np.nonzero(starts)
-    runs = np.bincount(rows * tiles + column_tile[cols], minlength=mask.shape[0] * tiles)
-    if runs.size == 0 or runs.max() <= 1:
-        return mask.copy()
+    if tiles == 0 or np.add.reduceat(starts, x0, axis=1, dtype=np.int32).max() <= 1:
+        return mask.copy()  # runs starting in each row of each window (and the gap after it)
     labelled, n = ndimage.label(~mask, structure=SQUARE)
     reaches = np.zeros(n + 1, dtype=bool)
     reaches[0] = True  # the mask itself
@@ -136,8 +134,9 @@ def _grow_discs(mask: BoolArray, radius: NDArray[np.int64]) -> BoolArray:
     out: BoolArray = row_distance <= reach[0]
     # the columns a shift by dy can reach: up to the last one whose radius is dy or more (all
     # of them first, when the widest rings come first)
-    ends = [int(np.flatnonzero(radius >= dy)[-1]) + 1 if (radius >= dy).any() else 0
-            for dy in range(RING_MAX_PX + 1)]
+    last = np.zeros(RING_MAX_PX + 1, dtype=np.int64)  # per radius, 1 + its last column
+    np.maximum.at(last, radius, np.arange(1, w + 1))
+    ends = np.maximum.accumulate(last[::-1])[::-1].tolist()  # per dy: any radius >= dy
     for dy in range(1, min(int(radius.max()), h - 1) + 1):
         end = ends[dy]
         near = row_distance[:, :end] <= reach[dy, :end]
