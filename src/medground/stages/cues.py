@@ -89,9 +89,9 @@ class RegionCrops:
         self.box_array = np.asarray(self.boxes, dtype=np.int64).reshape(-1, 4)
         self.label_array = np.asarray(self.labels, dtype=object)
         self.cx_array = np.asarray(self.cx, dtype=np.float64)
+        self.area_array = np.asarray(regions.area, dtype=np.int64)
         self._filled: dict[int, BoolArray] = {}
         self._grown: dict[int, tuple[Window, BoolArray]] = {}
-        self._area: dict[int, int] = {}
 
     def box(self, i: int) -> tuple[int, int, int, int]:
         return self.boxes[i]
@@ -101,9 +101,7 @@ class RegionCrops:
         return self.regions.masks[i][y1:y2, x1:x2]
 
     def area(self, i: int) -> int:
-        if i not in self._area:
-            self._area[i] = int(self.crop(i).sum())
-        return self._area[i]
+        return int(self.area_array[i])
 
     def filled(self, i: int) -> BoolArray:
         if i not in self._filled:
@@ -261,9 +259,11 @@ def relations(i: int, crops: RegionCrops, pairs: Pairs) -> list[Relation]:
     mediolateral = pairs.mediolateral[i].tolist()
     patient = pairs.patient
     out: list[Relation] = []
-    for j, is_near, d in zip(np.flatnonzero(other).tolist(), pairs.near[i][other].tolist(),
-                             pairs.direction[i][other].tolist(), strict=True):
-        if is_near and crops.inside(i, j):
+    for j, is_near, enclosed, d in zip(np.flatnonzero(other).tolist(),
+                                       pairs.near[i][other].tolist(),
+                                       pairs.may_be_inside[i][other].tolist(),
+                                       pairs.direction[i][other].tolist(), strict=True):
+        if enclosed and crops.inside(i, j):
             kind, toward = "inside", None
         elif is_near and crops.touches(i, j):
             kind, toward = "adjacent", None
@@ -284,12 +284,14 @@ _MEDIOLATERAL: tuple[str | None, ...] = (None, "medial", "lateral")
 @dataclasses.dataclass(frozen=True)
 class Pairs:
     """Box tests between every two regions of a view, ``[i, j]`` for region i's relation to
-    region j: ``other`` (another label), ``near`` (boxes within ``ADJACENT_PX``), the first
+    region j: ``other`` (another label), ``near`` (boxes within ``ADJACENT_PX``),
+    ``may_be_inside`` (near, and the boxes' overlap holds ``INSIDE_FRACTION`` of i), the first
     of ``_DIRECTIONS`` that holds (4 for none), the mediolateral index (0 none, 1 medial, 2
     lateral), and the patient-frame word of each direction."""
 
     other: NDArray[np.bool_]
     near: NDArray[np.bool_]
+    may_be_inside: NDArray[np.bool_]
     direction: NDArray[np.int64]
     mediolateral: NDArray[np.int64]
     patient: tuple[str | None, ...]
@@ -305,6 +307,10 @@ def pairs_of(crops: RegionCrops, frame: dict[str, str] | None, midline: float | 
     other = labels[:, None] != labels[None, :]
     near = ((x1 <= ox2 + ADJACENT_PX) & (ox1 <= x2 + ADJACENT_PX)
             & (y1 <= oy2 + ADJACENT_PX) & (oy1 <= y2 + ADJACENT_PX))
+    # i can only be inside j when the boxes' overlap could hold INSIDE_FRACTION of i's pixels
+    overlap = (np.clip(np.minimum(x2, ox2) - np.maximum(x1, ox1), 0, None)
+               * np.clip(np.minimum(y2, oy2) - np.maximum(y1, oy1), 0, None))
+    may_be_inside = near & (overlap >= INSIDE_FRACTION * crops.area_array[:, None])
     direction = np.full(other.shape, 4, dtype=np.int64)
     for k, holds in reversed(list(enumerate((y2 <= oy1, y1 >= oy2, x2 <= ox1, x1 >= ox2)))):
         direction[holds] = k  # the first that holds wins
@@ -316,7 +322,7 @@ def pairs_of(crops: RegionCrops, frame: dict[str, str] | None, midline: float | 
         mediolateral[lateral] = np.where(mine < theirs, 1, 2)[lateral]
     patient = (tuple(_patient_direction(k, frame) for k in _DIRECTIONS) if frame
                else (None,) * len(_DIRECTIONS))
-    return Pairs(other, near, direction, mediolateral, patient)
+    return Pairs(other, near, may_be_inside, direction, mediolateral, patient)
 
 
 _SIDE_WORDS = {"R": "right", "L": "left", "A": "anterior", "P": "posterior", "S": "superior",
