@@ -83,3 +83,23 @@ def layout(shapes: Sequence[tuple[int, ...]], gap: int) -> Layout:
         column_tile[x:x + w] = t
     rows = int(heights.max()) if heights.size else 0
     return Layout(heights, widths, x0[:len(shapes)], (rows, total), column_tile)
+
+
+def pixel_moments(masks: Sequence[NDArray[np.bool_]]) -> list[tuple[int, int, int, int, int, int]]:
+    """Per mask: its pixel count and the sums of its pixels' rows, columns, squared rows,
+    squared columns and row x column products (in the mask's own coordinates), exactly, all
+    masks on one canvas: per column the count and the sums of rows and squared rows (one
+    product with the canvas), then per mask the sums over its columns."""
+    if not masks:
+        return []
+    lay = layout([m.shape for m in masks], gap=0)
+    canvas = lay.place(masks, np.float64)
+    row = np.arange(canvas.shape[0], dtype=np.float64)
+    count, sr, srr = np.stack([np.ones_like(row), row, row * row]) @ canvas
+    local = np.arange(canvas.shape[1]) - lay.x0[lay.column_tile]
+    # float64 sums of integers below 2**53: exact
+    sums = np.add.reduceat(np.stack([count, sr, count * local, srr, count * local * local,
+                                     sr * local]), lay.x0, axis=1)
+    out: list[tuple[int, int, int, int, int, int]] = [
+        tuple(row_) for row_ in sums.astype(np.int64).T.tolist()]
+    return out

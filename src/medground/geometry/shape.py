@@ -29,7 +29,7 @@ from medground.geometry.hull import (
     lattice_area,
     perimeter,
 )
-from medground.geometry.packed import Layout, layout
+from medground.geometry.packed import Layout, layout, pixel_moments
 
 _MIN_MINOR_AXIS = 1e-6
 #: holes smaller than this fraction of the hole-filled area are segmentation noise, not holes
@@ -51,6 +51,8 @@ class ShapeMeasures:
     holes: int
     parts: int
     roundness: float = 1.0  # area / area of the circle on the longest (Feret) diameter
+    #: some background is enclosed, however little (a hole ``holes`` may not count)
+    encloses: bool = False
 
 
 def count_holes(mask: NDArray[np.bool_], min_fraction: float = MIN_HOLE_FRACTION) -> int:
@@ -158,23 +160,16 @@ def shape_measures_many(masks: Sequence[NDArray[np.bool_]]) -> list[ShapeMeasure
     lay = layout([m.shape for m in masks], gap=1)
     canvas = np.asarray(lay.place(masks, bool), dtype=bool)
     n = len(lay)
-    # per column: pixels, and the sums of their rows and squared rows (float64 sums of
-    # integers below 2**53: exact); a tile's sums are those of its columns
-    row = np.arange(canvas.shape[0], dtype=np.float64)
-    count, sr, srr = np.stack([np.ones_like(row), row, row * row]) @ canvas
-    local = np.arange(canvas.shape[1]) - lay.x0[np.maximum(lay.column_tile, 0)]
-    tile_sums = np.add.reduceat(np.stack([count, sr, srr, count * local, count * local * local,
-                                          sr * local]), lay.x0, axis=1)
-    area = tile_sums[0].astype(np.int64)
+    moments = pixel_moments(masks)
+    area = np.array([m[0] for m in moments], dtype=np.int64)
     if not area.all():
         raise ValueError("cannot measure the shape of an empty mask")
-    sums = tile_sums.astype(np.int64).T.tolist()
     edges = boundaries(canvas, lay.column_tile, n)
     hull_pixels, polygons = _hulls(canvas, lay, area)
     out = []
     for t, mask in enumerate(masks):
-        a, sr_, srr_, sc, scc, src = sums[t]
-        out.append(_measures(mask, a, _axes_of_sums(a, sr_, sc, srr_, scc, src), edges[t],
+        a, sr, sc, srr, scc, src = moments[t]
+        out.append(_measures(mask, a, _axes_of_sums(a, sr, sc, srr, scc, src), edges[t],
                              int(hull_pixels[t]), contour_hull_perimeter(polygons[t]),
                              contour_feret(polygons[t])))
     return out
@@ -234,6 +229,7 @@ def _measures(mask: NDArray[np.bool_], area: int, axes: tuple[float, float, floa
         holes=count_holes(mask) if edge.inner else 0,
         parts=edge.outer,  # one outer contour per 8-connected part
         roundness=min(1.0, 4.0 * area / (math.pi * max(feret, 1.0) ** 2)),
+        encloses=edge.inner > 0,
     )
 
 

@@ -65,7 +65,8 @@ def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
     n = len(regions)
     shapes = shape_measures_many([crops.crop(i) for i in range(n)])
     areas = regions.area.tolist()
-    contrasts = ring_contrasts(view.image, regions.masks, crops.boxes, areas)
+    contrasts = ring_contrasts(view.image, regions.masks, crops.boxes, areas,
+                               [m.encloses for m in shapes])
     h, w = view.image.shape[:2]
     cy = regions.centroid[:, 1].tolist()
     return [_cues(shapes[i], contrasts[i], crops.box(i), crops.cx[i], cy[i], areas[i], (h, w),

@@ -15,6 +15,7 @@ from medground.config import RegionsConfig
 from medground.errors import CaseError
 from medground.geometry.components import min_component_area
 from medground.geometry.crops import box_of_mask
+from medground.geometry.packed import pixel_moments
 from medground.stages.structure import SplitDecision, decide_split
 from medground.types import BoolArray, Layer, View
 
@@ -146,11 +147,13 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
     if not rows:
         return Regions.empty()
     areas, centroids = [], []
-    for _, _, mask, (x1, y1, x2, y2) in rows:
-        ys, xs = np.nonzero(mask[y1:y2, x1:x2])
-        areas.append(int(ys.size))
-        # the same integers in the same (raster) order as over the whole image: the same mean
-        centroids.append((float((xs + x1).mean()) + 0.5, float((ys + y1).mean()) + 0.5))
+    for (_, _, _, (x1, y1, _, _)), (n, sr, sc, *_) in zip(
+            rows, pixel_moments([r[2][r[3][1]:r[3][3], r[3][0]:r[3][2]] for r in rows]),
+            strict=True):
+        areas.append(n)
+        # the mean of the pixels' image coordinates, from their exact integer sum, as
+        # ``(xs + x1).mean()`` gives it
+        centroids.append(((sc + n * x1) / n + 0.5, (sr + n * y1) / n + 0.5))
     counts["regions"] += len(rows)
     return Regions(
         label=np.array([r[0] for r in rows], dtype=np.str_),

@@ -115,3 +115,29 @@ def test_layout_by_hand() -> None:
     canvas = lay.place([np.full((2, 3), 5), np.arange(4).reshape(4, 1)], np.int64)
     assert lay.tile_sums(canvas > 0).tolist() == [6, 3]
     assert lay.tile_sums(inside, canvas).tolist() == [30, 6]
+
+
+def _pinhole() -> np.ndarray:
+    m = np.ones((30, 30), bool)
+    m[10, 10] = False  # a 1-pixel hole: under MIN_HOLE_FRACTION, not counted in ``holes``
+    return m
+
+
+def _diagonal_leak() -> np.ndarray:
+    m = np.ones((5, 5), bool)
+    m[2, 2] = m[1, 1] = m[0, 0] = False  # 4-connected holes, reaching the edge diagonally only
+    return m
+
+
+@pytest.mark.parametrize(("mask", "encloses", "holes"), [
+    (_disc(6), False, 0), (_annulus(), True, 1), (_pinhole(), True, 0),
+    (_two_parts(), False, 0), (_diagonal_leak(), True, 0),
+])
+def test_encloses_any_background(mask: np.ndarray, encloses: bool, holes: int) -> None:
+    """``encloses``: some background 4-connected away from the edge, however small; what the
+    ring's hole filling needs (no 4-connected hole, no 8-connected one)."""
+    m = shape_measures(mask)
+    assert (m.encloses, m.holes) == (encloses, holes)
+    assert shape_measures_many([mask])[0].encloses == encloses
+    filled = ndimage.binary_fill_holes(mask)
+    assert bool((filled & ~mask).any()) == encloses

@@ -103,3 +103,25 @@ class _View:
     frame: dict[str, str] | None = None
     midline_x: float | None = None
     spacing_mm: tuple[float, float] = (0.8, 0.8)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_grow_discs_with_a_radius_per_window(seed: int) -> None:
+    """The running-maximum disc growth against crops.grow_disc (shifts by every row) on
+    windows side by side with gaps of RING_MAX_PX, each with its own radius 0..RING_MAX_PX."""
+    from medground.geometry.crops import grow_disc
+    from medground.geometry.packed import layout
+    from medground.stages.cue_rings import _grow_discs
+    from medground.stages.cue_words import RING_MAX_PX
+
+    rng = np.random.default_rng(seed)
+    tiles = [rng.random((int(rng.integers(1, 50)), int(rng.integers(1, 50)))) > 0.97
+             for _ in range(8)]
+    radii = rng.integers(0, RING_MAX_PX + 1, len(tiles))
+    lay = layout([t.shape for t in tiles], RING_MAX_PX)
+    canvas = np.asarray(lay.place(tiles, bool), dtype=bool)
+    left = np.maximum.accumulate(np.maximum(lay.column_tile, 0))
+    grown = _grow_discs(canvas, radii[left])
+    for t, (tile, r) in enumerate(zip(tiles, radii.tolist(), strict=True)):
+        x = int(lay.x0[t])
+        assert (grown[:tile.shape[0], x:x + tile.shape[1]] == grow_disc(tile, r)).all(), (t, r)
