@@ -102,8 +102,10 @@ def grow_disc(mask: BoolArray, radius: int) -> BoolArray:
     h, w = mask.shape
     x = np.arange(w)
     far = w + radius + 1  # further than any radius reaches
-    left = np.maximum.accumulate(np.where(mask, x, -far), axis=1)
-    right = np.minimum.accumulate(np.where(mask, x, w + far)[:, ::-1], axis=1)[:, ::-1]
+    # np.where(mask, x, -far) and np.where(mask, x, w + far) by arithmetic (numpy's where
+    # with a broadcast row is many times slower)
+    left = np.maximum.accumulate((x + far) * mask - far, axis=1)
+    right = np.minimum.accumulate(((x - w - far) * mask + w + far)[:, ::-1], axis=1)[:, ::-1]
     row_distance = np.minimum(x - left, right - x)
     out: BoolArray = row_distance <= radius
     for dy in range(1, min(radius, h - 1) + 1):
