@@ -211,8 +211,19 @@ def _bilateral_forms(k: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _anatomy_forms() -> tuple[tuple[str, str], ...]:
-    return tuple(_forms(noun) for noun in ANATOMY)
+@functools.lru_cache(maxsize=1)
+def _anatomy_entries() -> tuple[dict[str, frozenset[str]], frozenset[str], int]:
+    """The names of ``ANATOMY`` (singular and plural forms) with their numbers, their first
+    characters and the longest one's length: the part every :class:`NameTable` shares."""
+    numbers: dict[str, set[str]] = {}
+    for noun in ANATOMY:
+        singular, many = _forms(noun)
+        for phrase, number in ((singular, "singular"), (many, "plural")):
+            if phrase:
+                numbers.setdefault(phrase, set()).add(number)
+    entries = {p: frozenset(n) for p, n in numbers.items()}
+    return (entries, frozenset(p[0] for p in entries),
+            max((len(p) for p in entries), default=0))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -313,13 +324,25 @@ class NameTable:
             matching = [lb for lb in self.labels if noun in nouns_of[lb]]
             if normalize(noun) not in entries or not entries[normalize(noun)][0]:
                 add_both(noun, matching)
-        for singular, many in _anatomy_forms():
-            add(singular, (), "singular")
-            add(many, (), "plural")
+        # the anatomy's names are every table's (made once: _anatomy_entries); a phrase both
+        # here and there has the numbers of both
+        anatomy, anatomy_firsts, anatomy_longest = _anatomy_entries()
+        for phrase, got in entries.items():
+            numbers = anatomy.get(phrase)
+            if numbers:
+                got[1].update(numbers)
         self._entries = entries
+        self._anatomy = anatomy
         self._names: dict[str, Name] = {}
-        self._firsts = frozenset(p[0] for p in self._entries)
-        self._longest = max((len(p) for p in self._entries), default=0)
+        self._firsts = frozenset(p[0] for p in self._entries) | anatomy_firsts
+        self._longest = max(max((len(p) for p in self._entries), default=0), anatomy_longest)
+
+    def __contains__(self, phrase: str) -> bool:
+        return phrase in self._entries or phrase in self._anatomy
+
+    def phrases(self) -> frozenset[str]:
+        """Every name the table knows, normalised."""
+        return frozenset(self._entries) | frozenset(self._anatomy)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the table's names stand in a normalised ``text``, ``[start, end)``, left to
@@ -335,7 +358,7 @@ class NameTable:
             if (text[p] in self._firsts and (p == 0 or text[p - 1] not in _WORD_OR_APOSTROPHE)):
                 lo, hi = bisect.bisect_right(ends, p), bisect.bisect_right(ends, p + self._longest)
                 for e in reversed(ends[lo:hi]):
-                    if text[p:e] in self._entries:
+                    if text[p:e] in self:
                         out.append((p, e))
                         p = e
                         break
@@ -348,7 +371,10 @@ class NameTable:
     def __getitem__(self, phrase: str) -> Name:
         name = self._names.get(phrase)
         if name is None:  # made when first read: a table has hundreds, a query reads a few
-            labels, numbers, bilateral, generic = self._entries[phrase]
+            if phrase in self._entries:
+                labels, numbers, bilateral, generic = self._entries[phrase]
+            else:  # anatomy not in the view
+                labels, numbers, bilateral, generic = set(), set(self._anatomy[phrase]), False, False
             number = "either" if len(numbers) > 1 else next(iter(numbers))
             name = self._names[phrase] = Name(frozenset(labels), number,  # type: ignore[arg-type]
                                               bilateral, generic)
@@ -356,7 +382,9 @@ class NameTable:
 
     def get(self, phrase: str) -> Name | None:
         phrase = normalize(phrase)
-        return self[phrase] if phrase in self._entries else None
+        if phrase not in self:
+            return None
+        return self[phrase]
 
     @functools.cached_property
     def label_words(self) -> frozenset[str]:

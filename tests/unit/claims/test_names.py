@@ -21,7 +21,7 @@ FILLERS = ["the", "of", "left", "on", "image", "'s", "and", ",", "both", "larger
 
 
 def _textbook(table: NameTable, text: str) -> list[tuple[int, int]]:
-    names = sorted(table._entries, key=lambda p: (-len(p), p))
+    names = sorted(table.phrases(), key=lambda p: (-len(p), p))
     pattern = re.compile(r"(?<![a-z0-9'])(?:" + "|".join(re.escape(p) for p in names)
                          + r")(?![a-z0-9])")
     return [m.span() for m in pattern.finditer(text)]
@@ -32,7 +32,7 @@ def _textbook(table: NameTable, text: str) -> list[tuple[int, int]]:
 def test_spans_equal_the_longest_first_alternation(labels: list[str], seed: int) -> None:
     table = NameTable(labels)
     rng = random.Random(seed)
-    names = sorted(table._entries)
+    names = sorted(table.phrases())
     for _ in range(40):
         words: list[str] = []
         for _ in range(rng.randint(1, 8)):
