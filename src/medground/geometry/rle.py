@@ -48,7 +48,7 @@ def decode(rle: dict[str, Any]) -> NDArray[np.bool_]:
     counts = rle["counts"]
     obj = {"size": list(rle["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
     decoded: NDArray[np.uint8] = coco_mask.decode(obj)
-    return decoded.astype(bool)
+    return decoded.view(bool)  # pycocotools writes 0 and 1 only: a bool view, not a copy
 
 
 def decode_shared(rle: dict[str, Any]) -> NDArray[np.bool_]:

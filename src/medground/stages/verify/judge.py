@@ -122,18 +122,24 @@ def _window(mask: NDArray[np.bool_], grow: int) -> tuple[slice, slice]:
 
 def padding_mask(image: NDArray[np.uint8]) -> NDArray[np.bool_]:
     """Constant padding: see ``PADDING_TOL`` / ``PADDING_MIN_SIDE``; all of a blank image."""
-    g = grey(image)
+    # a grey image's own integers compare as their float grey levels do, without the copy
+    g = image if image.ndim == 2 and image.dtype == np.uint8 else grey(image)
     lo, hi = float(g.min()), float(g.max())
     if hi - lo <= BLANK_RANGE:
         return np.ones(g.shape, dtype=bool)
     padding = np.zeros(g.shape, dtype=bool)
     for extreme in (g <= lo + PADDING_TOL, g >= hi - PADDING_TOL):
-        labels, _ = ndimage.label(extreme, structure=_SQUARE)
+        sides = (extreme[0], extreme[-1], extreme[:, 0], extreme[:, -1])
+        if all(np.count_nonzero(side) < PADDING_MIN_SIDE * side.size for side in sides):
+            continue  # no component can cover enough of a side
+        labels, n = ndimage.label(extreme, structure=_SQUARE)
+        wide = np.zeros(n + 1, dtype=bool)
         for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
-            ids, counts = np.unique(side[side > 0], return_counts=True)
-            wide = ids[counts >= PADDING_MIN_SIDE * side.size]
-            if wide.size:
-                padding |= np.isin(labels, wide)
+            counts = np.bincount(side, minlength=n + 1)
+            wide |= counts >= PADDING_MIN_SIDE * side.size
+        wide[0] = False
+        if wide.any():
+            padding |= wide[labels]
     return padding
 
 
