@@ -8,6 +8,7 @@ Coordinates are pixel edges on the saved image: a pixel at column ``c`` has cent
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final
@@ -28,13 +29,23 @@ _LETTER: Final = {"R": "right", "L": "left", "A": "anterior", "P": "posterior",
                   "S": "superior", "I": "inferior"}
 
 
-@dataclass
 class Region:
-    """One labelled region of the view (the mask spans the whole image)."""
+    """One labelled region of the view (the mask spans the whole image). ``mask`` may be given
+    as a function that makes it, called when the mask is first read: a view's check reads the
+    masks of its targets and of the regions its query names, rarely all of them."""
 
-    label: str
-    instance: int
-    mask: BoolArray
+    def __init__(self, label: str, instance: int,
+                 mask: BoolArray | Callable[[], BoolArray]) -> None:
+        self.label = label
+        self.instance = instance
+        self._mask = mask
+
+    def __repr__(self) -> str:
+        return f"Region(label={self.label!r}, instance={self.instance})"
+
+    @cached_property
+    def mask(self) -> BoolArray:
+        return self._mask() if callable(self._mask) else self._mask
 
     @cached_property
     def box(self) -> tuple[int, int, int, int]:

@@ -13,6 +13,7 @@ the text must make exactly those claims.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections import OrderedDict
@@ -90,8 +91,8 @@ class GeometryCheck(Check):
             if key in self._scenes:
                 self._scenes.move_to_end(key)
                 return self._scenes[key]
-        regions = [Region(r.label, r.instance, rle.decode_shared(r.mask_rle))
-                   for r in world.regions]
+        regions = [Region(r.label, r.instance, functools.partial(rle.decode_shared, r.mask_rle))
+                   for r in world.regions]  # each mask decoded when first read
         scene = Scene(image=self.image(sample), regions=regions, modality=world.modality,
                       plane=world.plane, frame=world.frame, midline_x=world.midline_x)
         built = (scene, NameTable.of(r.label for r in world.regions))
