@@ -44,6 +44,17 @@ def encode_in_box(mask: NDArray[np.bool_], box: tuple[int, int, int, int]) -> di
     return {"size": [h, w], "counts": rle["counts"].decode("ascii")}
 
 
+def check(rle: dict[str, Any]) -> None:
+    """Raise ValueError (TypeError, KeyError) for an RLE record :func:`decode` could not read:
+    ``size`` not two non-negative integers, ``counts`` not a string. Cheap: nothing is decoded."""
+    size, counts = rle["size"], rle["counts"]
+    if (not isinstance(size, list | tuple) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in size)):
+        raise ValueError(f"mask_rle size must be two non-negative integers, got {size!r}")
+    if not isinstance(counts, str | bytes):
+        raise TypeError(f"mask_rle counts must be a string, got {type(counts).__name__}")
+
+
 def decode(rle: dict[str, Any]) -> NDArray[np.bool_]:
     counts = rle["counts"]
     obj = {"size": list(rle["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as coco_mask
 
+from medground.geometry import rle
 from medground.geometry.boxes import mask_to_box
 from medground.geometry.rle import decode, decode_shared, encode, encode_in_box
 
@@ -50,3 +51,22 @@ def test_encode_in_box_equals_encode(seed: int) -> None:
         assert encode_in_box(mask, box)["counts"] == want
         looser = (max(0, box[0] - 2), max(0, box[1] - 1), min(w, box[2] + 1), min(h, box[3] + 2))
         assert encode_in_box(mask, looser) == encode(mask)
+
+
+@pytest.mark.parametrize(("record", "error"), [
+    ({"size": ["a", "b"], "counts": "0"}, ValueError),
+    ({"size": [3], "counts": "0"}, ValueError),
+    ({"size": [-1, 4], "counts": "0"}, ValueError),
+    ({"size": [True, 4], "counts": "0"}, ValueError),
+    ({"size": [2, 2], "counts": [1, 2]}, TypeError),
+    ({"counts": "0"}, KeyError),
+])
+def test_check_refuses_what_decode_cannot_read(record: dict, error: type) -> None:
+    with pytest.raises(error):
+        rle.check(record)
+
+
+def test_check_passes_an_encoded_mask() -> None:
+    mask = np.zeros((5, 7), bool)
+    mask[1:3, 2:6] = True
+    rle.check(rle.encode(mask))

@@ -91,6 +91,8 @@ class GeometryCheck(Check):
             if key in self._scenes:
                 self._scenes.move_to_end(key)
                 return self._scenes[key]
+        for r in world.regions:  # a record decode could not read fails every sample on it
+            rle.check(r.mask_rle)
         regions = [Region(r.label, r.instance, functools.partial(rle.decode_shared, r.mask_rle))
                    for r in world.regions]  # each mask decoded when first read
         scene = Scene(image=self.image(sample), regions=regions, modality=world.modality,
