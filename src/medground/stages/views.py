@@ -20,6 +20,7 @@ from medground.geometry.orientation import (
     slice_position_mm,
     square_pixel_shape,
 )
+from medground.geometry.resample import zoom_axis, zoom_output_length
 from medground.io.volume import label_boxes
 from medground.sources.base import ImageCase, LoadedCase, VolumeCase
 from medground.stages.cue_words import MIN_BODY_WIDTH_MM, body_cross_section
@@ -83,7 +84,7 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str],
     labels = cast("NDArray[np.integer[Any]]", label.data)
     n_ids = int(labels.max()) + 1
     names = {v: case.label_names[v] for v in ids}
-    decisions, instances = volume_instances(labels, names, regions, counts)
+    decisions, instances = volume_instances(labels, names, regions, counts, case.label_boxes)
     midline = (volume_midline(image.data, low, high, image.zooms[0]) if image.oriented
                else Midline(None, "no_orientation"))
     for plane in cfg.planes:
@@ -122,13 +123,15 @@ def volume_views(case: VolumeCase, cfg: SlicingConfig, counts: Counter[str],
 
 def volume_instances(
     labels: NDArray[np.integer[Any]], names: dict[int, str], cfg: RegionsConfig,
-    counts: Counter[str],
+    counts: Counter[str], boxes: list[tuple[slice, ...] | None] | None = None,
 ) -> tuple[dict[int, SplitDecision], NDArray[np.integer[Any]] | None]:
     """Decide per label whether it splits (stages/structure.py) and, for those that do, number
     their 3D connected components: ``instances[voxel]`` is 1 + the component's rank by size
     (largest first) within its label, 0 elsewhere; None when no label splits. A structure's
-    fragments on a slice then carry one 3D instance id and become one target."""
-    boxes = label_boxes(labels)
+    fragments on a slice then carry one 3D instance id and become one target. ``boxes`` are
+    ``label_boxes(labels)`` when the caller has them."""
+    if boxes is None:
+        boxes = label_boxes(labels)
     structure = ndimage.generate_binary_structure(3, {6: 1, 18: 2, 26: 3}[cfg.connectivity_3d])
     decisions: dict[int, SplitDecision] = {}
     components: dict[int, tuple[tuple[slice, ...], NDArray[np.int32], NDArray[np.int64]]] = {}
@@ -243,8 +246,13 @@ def volume_midline(data: NDArray[np.generic], low: float, high: float,
 
 
 def _resize(arr: NDArray[np.generic], shape: tuple[int, int], order: int) -> NDArray[np.generic]:
-    factors = (shape[0] / arr.shape[0], shape[1] / arr.shape[1])
-    out = ndimage.zoom(arr, factors, order=order, mode="nearest", grid_mode=True)
+    changed = [axis for axis in (0, 1) if shape[axis] != arr.shape[axis]]
+    if len(changed) == 1 and (order == 0 or arr.dtype == np.float64):
+        axis = changed[0]  # one axis stretched: zoom's own result, along that axis alone
+        out = zoom_axis(arr, axis, zoom_output_length(arr.shape[axis], shape[axis]), order)
+    else:
+        factors = (shape[0] / arr.shape[0], shape[1] / arr.shape[1])
+        out = ndimage.zoom(arr, factors, order=order, mode="nearest", grid_mode=True)
     if out.shape != shape:  # zoom may round differently by one pixel
         out = out[: shape[0], : shape[1]]
         pad = ((0, shape[0] - out.shape[0]), (0, shape[1] - out.shape[1]))
