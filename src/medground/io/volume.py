@@ -141,12 +141,20 @@ def smallest_id_type(top: int) -> type[np.integer[Any]]:
 
 
 def present_ids(data: NDArray[np.generic]) -> list[int]:
-    """The non-zero ids that occur, ascending: one ``find_objects`` pass in memory order for
-    8- and 16-bit maps (no copy), ``np.unique`` (a sorted copy) for wider ones, whose ids may be
-    sparse and huge."""
+    """The non-zero ids that occur, ascending (see :func:`present_ids_and_boxes`)."""
+    return present_ids_and_boxes(data)[0]
+
+
+def present_ids_and_boxes(data: NDArray[np.generic]
+                          ) -> tuple[list[int], list[tuple[slice, ...] | None] | None]:
+    """The non-zero ids that occur, ascending, and for 8- and 16-bit maps each id's box
+    (:func:`label_boxes`: one ``find_objects`` pass in memory order, no copy, which finds
+    both); wider maps, whose ids may be sparse and huge, go through ``np.unique`` (a sorted
+    copy) and give no boxes."""
     if data.dtype.itemsize <= 2 and np.issubdtype(data.dtype, np.integer):
-        return [v for v, box in enumerate(label_boxes(data), start=1) if box is not None]
-    return [int(v) for v in np.unique(data) if v != 0]
+        boxes = label_boxes(data)
+        return [v for v, box in enumerate(boxes, start=1) if box is not None], boxes
+    return [int(v) for v in np.unique(data) if v != 0], None
 
 
 def label_boxes(data: NDArray[np.generic]) -> list[tuple[slice, ...] | None]:

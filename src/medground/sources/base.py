@@ -58,6 +58,8 @@ class VolumeCase:
     label_names: dict[int, str]
     original_axcodes: str
     issues: list[CaseError] = field(default_factory=list)
+    #: ``io.volume.label_boxes(label.data)`` when the source made it (it finds the ids present)
+    label_boxes: list[tuple[slice, ...] | None] | None = None
 
 
 LoadedCase = ImageCase | VolumeCase

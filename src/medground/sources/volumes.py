@@ -21,7 +21,7 @@ from medground.io.volume import (
     Volume,
     check_same_grid,
     compact_label_ids,
-    present_ids,
+    present_ids_and_boxes,
     zero_ids,
 )
 from medground.sources.base import (
@@ -197,7 +197,7 @@ def make_volume_case(
     image_c = image.canonical()
     label_c = Volume(data=ids, affine=label.affine, path=label.path).canonical()
     check_same_grid(image_c, label_c)
-    present = present_ids(label_c.data)
+    present, boxes = present_ids_and_boxes(label_c.data)
     used = [v for v in present if names is None or v in names]
     cap = source.cfg.regions.max_instances
     if len(used) > cap:  # each id becomes a layer of every view: refuse before making them
@@ -242,4 +242,5 @@ def make_volume_case(
         label_names={v: names[v] for v in present if v in names},
         original_axcodes=original,
         issues=issues,
+        label_boxes=boxes,  # the ids zeroed as unknown are never asked for
     )
