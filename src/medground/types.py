@@ -41,6 +41,9 @@ class Layer:
     label: str
     mask: BoolArray
     instance: int | None = None
+    #: an xyxy box that holds every pixel of ``mask``, when the source knows one (a volume's
+    #: slice: the label's box from find_objects), so that only it is read to find the mask's
+    box: tuple[int, int, int, int] | None = None
 
 
 @dataclass

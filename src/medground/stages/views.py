@@ -190,16 +190,17 @@ def slice_layers(
         mask = np.zeros(lab.shape, dtype=bool)
         here = lab[box] == v
         mask[box] = here
+        xyxy = (box[1].start, box[0].start, box[1].stop, box[0].stop)
         decision = decisions.get(v)
         if inst is None or decision is None or not decision.split:
-            layers.append(Layer(label=names[v], mask=mask, instance=0))
+            layers.append(Layer(label=names[v], mask=mask, instance=0, box=xyxy))
             continue
         ids = inst[box]
         for k in np.unique(ids[here]):
             if k > 0:
                 part = np.zeros(lab.shape, dtype=bool)
                 part[box] = here & (ids == k)
-                layers.append(Layer(label=names[v], mask=part, instance=int(k) - 1))
+                layers.append(Layer(label=names[v], mask=part, instance=int(k) - 1, box=xyxy))
     return layers
 
 
