@@ -135,6 +135,7 @@ def _run_group(cfg: BuildConfig, refs: list[CaseRef], plan: WorkerPlan) -> list[
         if local._PIPELINE is not None:
             local._PIPELINE.teardown()
         local._init_worker(cfg)
+        local.one_blas_thread()  # for the Ray worker's life, as a pool worker's
         _CONFIG = key
     return local._run_chunk(refs, Path(plan.out))
 
