@@ -19,6 +19,7 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
 from medground.claims import bands
+from medground.geometry.crops import box_of_mask
 from medground.geometry.shape import ShapeMeasures, shape_measures
 
 BoolArray = NDArray[np.bool_]
@@ -49,16 +50,25 @@ class Region:
 
     @cached_property
     def box(self) -> tuple[int, int, int, int]:
-        ys, xs = np.nonzero(self.mask)
-        return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+        box = box_of_mask(self.mask)  # row and column projections: one pass over the image
+        if box is None:
+            raise ValueError(f"{self.label}: empty mask")
+        return box
+
+    @cached_property
+    def _pixels(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """(rows, columns) of the mask's pixels in the image, in raster order, from its box."""
+        x1, y1, x2, y2 = self.box
+        ys, xs = np.nonzero(self.mask[y1:y2, x1:x2])
+        return ys + y1, xs + x1
 
     @cached_property
     def area(self) -> int:
-        return int(self.mask.sum())
+        return int(self._pixels[0].size)
 
     @cached_property
     def centroid(self) -> tuple[float, float]:
-        ys, xs = np.nonzero(self.mask)
+        ys, xs = self._pixels
         return float(xs.mean()) + 0.5, float(ys.mean()) + 0.5
 
     @cached_property
@@ -70,7 +80,7 @@ class Region:
     def roundness(self) -> float:
         """Area over that of the circle spanning the longest (Feret) diameter: 1 for a disc,
         2 / pi for a square, b / a for an ellipse. Corners are what circularity misses."""
-        ys, xs = np.nonzero(self.mask)
+        ys, xs = self._pixels
         corners = np.concatenate([np.stack([xs + dx, ys + dy], 1) for dx in (0, 1)
                                   for dy in (0, 1)]).astype(np.float64)
         try:

@@ -69,9 +69,10 @@ def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
                                [m.encloses for m in shapes])
     h, w = view.image.shape[:2]
     cy = regions.centroid[:, 1].tolist()
+    ranks = ordinals(regions)
     return [_cues(shapes[i], contrasts[i], crops.box(i), crops.cx[i], cy[i], areas[i], (h, w),
                   modality, view.frame, midline, view.spacing_mm,
-                  tuple(relations(i, crops, pairs)), ordinal(i, regions)) for i in range(n)]
+                  tuple(relations(i, crops, pairs)), ranks[i]) for i in range(n)]
 
 
 class RegionCrops:
@@ -153,12 +154,26 @@ ORDINAL_WORDS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7
 def ordinal(i: int, regions: Regions) -> OrdinalCues:
     """Ranks among instances of the same label (1 = largest / left-most / upper-most), with
     words ("second largest", "third from the left"); ties share the better rank."""
-    same = [j for j in range(len(regions)) if regions.label[j] == regions.label[i]]
-    n = len(same)
-    me = same.index(i)
-    area = [int(regions.area[j]) for j in same]
-    xs = [float(regions.centroid[j][0]) for j in same]
-    ys = [float(regions.centroid[j][1]) for j in same]
+    return ordinals(regions)[i]
+
+
+def ordinals(regions: Regions) -> list[OrdinalCues]:
+    """:func:`ordinal` of every region, each label's instances compared once."""
+    labels = regions.label.tolist()
+    area, xy = regions.area.tolist(), regions.centroid.tolist()
+    groups: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(i)
+    out: list[OrdinalCues | None] = [None] * len(labels)
+    for same in groups.values():
+        for i in same:
+            out[i] = _ordinal([area[j] for j in same], [xy[j][0] for j in same],
+                              [xy[j][1] for j in same], same.index(i))
+    return [o for o in out if o is not None]
+
+
+def _ordinal(area: list[int], xs: list[float], ys: list[float], me: int) -> OrdinalCues:
+    n = len(area)
     size_rank = 1 + sum(a > area[me] for a in area)
     x_rank = 1 + sum(x < xs[me] for x in xs)
     y_rank = 1 + sum(y < ys[me] for y in ys)
