@@ -69,20 +69,24 @@ class Layout:
         return out
 
 
-def layout(shapes: Sequence[tuple[int, ...]], gap: int) -> Layout:
+def layout(shapes: Sequence[tuple[int, ...]], gap: int | Sequence[int]) -> Layout:
     """A :class:`Layout` for tiles of these (rows, columns, ...) shapes, ``gap`` >= 0 columns
-    of background before, between and after them."""
-    if gap < 0:
-        raise ValueError(f"gap must be >= 0, got {gap}")
+    of background before, between and after them: one width for all, or ``len(shapes) + 1``
+    widths (before the first tile, after each)."""
+    n = len(shapes)
+    gaps = [int(gap)] * (n + 1) if isinstance(gap, int) else [int(g) for g in gap]
+    if len(gaps) != n + 1 or min(gaps) < 0:
+        raise ValueError(f"need {n + 1} gaps >= 0, got {gap!r}")
     heights = np.array([int(s[0]) for s in shapes], dtype=np.int64)
     widths = np.array([int(s[1]) for s in shapes], dtype=np.int64)
-    x0 = gap + np.concatenate([[0], np.cumsum(widths + gap)[:-1]]).astype(np.int64)
-    total = int(widths.sum()) + gap * (len(shapes) + 1)
+    steps = np.asarray(gaps[:n], dtype=np.int64) + np.concatenate([[0], widths[:-1]])
+    x0 = np.cumsum(steps).astype(np.int64)
+    total = int(widths.sum()) + sum(gaps)
     column_tile = np.full(total, -1, dtype=np.int64)
     for t, (x, w) in enumerate(zip(x0.tolist(), widths.tolist(), strict=True)):
         column_tile[x:x + w] = t
     rows = int(heights.max()) if heights.size else 0
-    return Layout(heights, widths, x0[:len(shapes)], (rows, total), column_tile)
+    return Layout(heights, widths, x0, (rows, total), column_tile)
 
 
 def pixel_moments(masks: Sequence[NDArray[np.bool_]]) -> list[tuple[int, int, int, int, int, int]]:

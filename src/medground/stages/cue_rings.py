@@ -1,15 +1,16 @@
 """Ring contrast of all a view's regions at once: :func:`ring_contrasts`.
 
-Each region's window (its box grown by its ring width, clipped to the image) is placed on one
-canvas (:mod:`medground.geometry.packed`), ``RING_MAX_PX`` columns apart, and the hole
-filling, the disc growing and the grey sums are one array operation each for the view:
+Each region's window (its box grown by its ring width, clipped to the image) is placed on a
+canvas (:mod:`medground.geometry.packed`; windows of similar heights together, widest rings
+first), far enough apart that no ring reaches the next window (:func:`_gaps`), and the hole
+filling, the disc growing and the grey sums are one array operation each for the canvas:
 
 - hole filling: only a mask that encloses background has a hole to fill (the shape measures
   say which: ``ShapeMeasures.encloses``; without them, only one with a row of two or more
   runs can), and those few are filled on their own windows, as ``ring_contrast`` fills;
 - growing by a disc whose radius differs from window to window: ``grow_disc``'s rows, with
-  the radius looked up by column (every canvas column is in one window at most, and the gap
-  is wider than any ring, so no window's disc reaches another's pixels);
+  the radius looked up by column (every canvas column is in one window at most, and no
+  window's disc reaches another's pixels);
 - sums of grey levels inside each mask and in each ring, by window: exact for a grey image
   (integers), so the contrast is the very float ``ring_contrast`` gives.
 """
@@ -54,6 +55,7 @@ def ring_contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray],
     for shelf in _shelves([w[0].stop - w[0].start for w in wins]):
         shelf.sort(key=lambda i: -widths[i])  # widest rings first: see _grow_discs
         got = _contrasts(image, [masks[i] for i in shelf], [wins[i] for i in shelf],
+                         [boxes[i] for i in shelf],
                          np.array([widths[i] for i in shelf], dtype=np.int64),
                          [int(areas[i]) for i in shelf],
                          None if encloses is None else [encloses[i] for i in shelf])
@@ -81,10 +83,11 @@ def _shelves(heights: Sequence[int]) -> list[list[int]]:
 
 
 def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Sequence[Window],
-               widths: NDArray[np.int64], areas: Sequence[int],
-               encloses: Sequence[bool] | None) -> list[float | None]:
+               boxes: Sequence[tuple[int, int, int, int]], widths: NDArray[np.int64],
+               areas: Sequence[int], encloses: Sequence[bool] | None) -> list[float | None]:
     """The contrasts of regions whose windows go on one canvas."""
-    lay = layout([(w[0].stop - w[0].start, w[1].stop - w[1].start) for w in wins], RING_MAX_PX)
+    lay = layout([(w[0].stop - w[0].start, w[1].stop - w[1].start) for w in wins],
+                 _gaps(wins, boxes, widths.tolist()))
     inside = np.asarray(lay.place([m[w] for m, w in zip(masks, wins, strict=True)], bool),
                         dtype=bool)
     grey = lay.place([image[w] for w in wins], image.dtype)
@@ -101,6 +104,22 @@ def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Seque
     return [None if n == 0 else (float(a) - float(b)) / 255.0
             for a, b, n in zip(inside_mean.tolist(), ring_mean.tolist(), ring_n.tolist(),
                                strict=True)]
+
+
+def _gaps(wins: Sequence[Window], boxes: Sequence[tuple[int, int, int, int]],
+          widths: Sequence[int]) -> list[int]:
+    """Columns of background before, between and after the windows, so that no ring reaches
+    the next window: a mask pixel lies at least its window's margin from the window's edge
+    (the ring width, less where the image edge clipped the window), and a ring of width
+    ``r`` reaches ``r`` columns; between windows ``a`` and ``b`` the gap makes up what
+    ``a``'s margin lacks of ``b``'s ring, and ``b``'s of ``a``'s. Nothing is needed before
+    the first or after the last (the canvas ends there, as the window does)."""
+    gaps = [0]
+    for t in range(len(wins) - 1):
+        right_margin = wins[t][1].stop - boxes[t][2]  # a's last mask column to its edge
+        left_margin = boxes[t + 1][0] - wins[t + 1][1].start
+        gaps.append(max(0, widths[t + 1] - right_margin, widths[t] - left_margin))
+    return [*gaps, 0] if wins else [0]
 
 
 def _fill_holes(mask: BoolArray, lay: Layout, encloses: Sequence[bool] | None) -> BoolArray:

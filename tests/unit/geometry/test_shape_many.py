@@ -141,3 +141,12 @@ def test_encloses_any_background(mask: np.ndarray, encloses: bool, holes: int) -
     assert shape_measures_many([mask])[0].encloses == encloses
     filled = ndimage.binary_fill_holes(mask)
     assert bool((filled & ~mask).any()) == encloses
+
+
+def test_layout_with_a_gap_each() -> None:
+    lay = layout([(2, 3), (1, 2), (3, 1)], gap=[0, 4, 0, 2])
+    assert lay.x0.tolist() == [0, 7, 9]
+    assert lay.shape == (3, 3 + 4 + 2 + 0 + 1 + 2)
+    assert lay.column_tile.tolist() == [0, 0, 0, -1, -1, -1, -1, 1, 1, 2, -1, -1]
+    with pytest.raises(ValueError, match="gaps"):
+        layout([(1, 1)], gap=[1])
