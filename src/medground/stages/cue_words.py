@@ -94,6 +94,9 @@ SHAPE_RULES: Final[tuple[ShapeRule, ...]] = (
         convexity=(0.82, _INF),
     ),
 )
+#: each rule's word and its (low, high) bounds in ``_RULE_KEYS`` order, for :func:`shape_word`
+_RULE_BOUNDS: Final = tuple((rule.word, tuple(getattr(rule, key) for key in _RULE_KEYS))
+                            for rule in SHAPE_RULES)
 
 
 #: relative widening of every rule's range for words a reader might still use
@@ -113,7 +116,11 @@ def shape_word(m: ShapeMeasures) -> str | None:
     (< ``MIN_SHAPE_AREA_PX``) and for measures between rules."""
     if m.area_px < MIN_SHAPE_AREA_PX:
         return None
-    return next((rule.word for rule in SHAPE_RULES if rule.matches(m)), None)
+    values = [getattr(m, key) for key in _RULE_KEYS]  # read once, not once per rule
+    for word, bounds in _RULE_BOUNDS:
+        if all(lo <= v < hi for v, (lo, hi) in zip(values, bounds, strict=True)):
+            return word
+    return None
 
 
 #: orientation words only for clearly elongated masks
