@@ -97,10 +97,17 @@ def pixel_moments(masks: Sequence[NDArray[np.bool_]]) -> list[tuple[int, int, in
     if not masks:
         return []
     lay = layout([m.shape for m in masks], gap=0)
-    canvas = lay.place(masks, np.float64)
+    return canvas_moments(lay, lay.place(masks, np.float64))
+
+
+def canvas_moments(lay: Layout, canvas: NDArray[np.generic]
+                   ) -> list[tuple[int, int, int, int, int, int]]:
+    """:func:`pixel_moments` of the masks already placed on ``canvas`` by ``lay`` (boolean or
+    0 / 1 floats)."""
     row = np.arange(canvas.shape[0], dtype=np.float64)
     count, sr, srr = np.stack([np.ones_like(row), row, row * row]) @ canvas
-    local = np.arange(canvas.shape[1]) - lay.x0[lay.column_tile]
+    # a gap column's count is 0, so the column it is given to adds nothing
+    local = np.arange(canvas.shape[1]) - lay.x0[np.maximum(lay.column_tile, 0)]
     # float64 sums of integers below 2**53: exact
     sums = np.add.reduceat(np.stack([count, sr, count * local, srr, count * local * local,
                                      sr * local]), lay.x0, axis=1)

@@ -29,7 +29,7 @@ from medground.geometry.hull import (
     lattice_area,
     perimeter,
 )
-from medground.geometry.packed import Layout, layout, pixel_moments
+from medground.geometry.packed import Layout, canvas_moments, layout
 
 _MIN_MINOR_AXIS = 1e-6
 #: holes smaller than this fraction of the hole-filled area are segmentation noise, not holes
@@ -160,7 +160,7 @@ def shape_measures_many(masks: Sequence[NDArray[np.bool_]]) -> list[ShapeMeasure
     lay = layout([m.shape for m in masks], gap=1)
     canvas = np.asarray(lay.place(masks, bool), dtype=bool)
     n = len(lay)
-    moments = pixel_moments(masks)
+    moments = canvas_moments(lay, canvas)
     area = np.array([m[0] for m in moments], dtype=np.int64)
     if not area.all():
         raise ValueError("cannot measure the shape of an empty mask")
