@@ -64,8 +64,10 @@ def ring_contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray],
     return out
 
 
-#: a canvas holds windows at least this share of its tallest one's height
-SHELF_RATIO = 0.5
+#: a canvas holds windows at least this share of its tallest one's height (a speed setting
+#: only: fewer, wider canvases against less empty space; 0.35 to 0.75 were within a few
+#: percent of each other on benchmarks/regions.py)
+SHELF_RATIO = 0.65
 
 
 def _shelves(heights: Sequence[int]) -> list[list[int]]:

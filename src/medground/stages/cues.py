@@ -9,6 +9,7 @@ derived from the affine; 2D sources get image-frame cues only.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -287,10 +288,18 @@ def relations(i: int, crops: RegionCrops, pairs: Pairs) -> list[Relation]:
             kind, toward = _DIRECTIONS[d], patient[d]
         else:
             continue
-        out.append(Relation(label=crops.labels[j], instance=crops.instances[j],
-                            relation=kind, patient=toward,
-                            mediolateral=_MEDIOLATERAL[mediolateral[j]]))
+        out.append(_relation(crops.labels[j], crops.instances[j], kind, toward,
+                             _MEDIOLATERAL[mediolateral[j]]))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _relation(label: str, instance: int, kind: str, patient: str | None,
+              mediolateral: str | None) -> Relation:
+    """A :class:`Relation` (frozen, so one object serves every cue that has the same one: a
+    volume's views repeat the same few hundred)."""
+    return Relation(label=label, instance=instance, relation=kind, patient=patient,
+                    mediolateral=mediolateral)
 
 
 _DIRECTIONS: tuple[str, ...] = ("above", "below", "left_of", "right_of")
