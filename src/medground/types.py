@@ -41,8 +41,8 @@ class Layer:
     label: str
     mask: BoolArray
     instance: int | None = None
-    #: an xyxy box that holds every pixel of ``mask``, when the source knows one (a volume's
-    #: slice: the label's box from find_objects), so that only it is read to find the mask's
+    #: the tight xyxy box of ``mask``, when the source knows it (a volume's slice: from its
+    #: label's find_objects box), so that no stage reads the whole image to find it
     box: tuple[int, int, int, int] | None = None
 
 

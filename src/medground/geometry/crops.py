@@ -51,17 +51,6 @@ def box_of_mask(mask: BoolArray) -> tuple[int, int, int, int] | None:
     return int(cols[0]), y1, int(cols[-1]) + 1, y2
 
 
-def box_of_mask_within(mask: BoolArray, within: Sequence[int] | None
-                       ) -> tuple[int, int, int, int] | None:
-    """:func:`box_of_mask` of a whole-image mask whose pixels all lie in the xyxy box
-    ``within`` (when known: only that box is read)."""
-    if within is None:
-        return box_of_mask(mask)
-    x1, y1, x2, y2 = (int(v) for v in within)
-    box = box_of_mask(mask[y1:y2, x1:x2])
-    return None if box is None else (box[0] + x1, box[1] + y1, box[2] + x1, box[3] + y1)
-
-
 def enclosed_background(mask: BoolArray, structure: NDArray[np.bool_] = CROSS
                         ) -> tuple[NDArray[np.int32], NDArray[np.bool_]]:
     """(labelled background, enclosed): the background of ``mask`` labelled with

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from medground.geometry.crops import box_of_mask_within
+from medground.geometry.crops import box_of_mask
 from medground.types import BoolArray, Layer
 
 #: share of a child's pixels that must lie inside its parent (masks drawn apart disagree a little)
@@ -66,7 +66,7 @@ def resolve(layers: list[Layer]) -> Hierarchy:
     if len(labels) < 2:
         return Hierarchy(layers=list(layers))
     union: dict[str, BoolArray] = {}
-    holder: dict[str, tuple[int, int, int, int] | None] = {}  # a box holding the union
+    holder: dict[str, tuple[int, int, int, int] | None] = {}  # the union's box, if known
     for layer in layers:
         union[layer.label] = union[layer.label] | layer.mask if layer.label in union else layer.mask
         if layer.label not in holder:
@@ -76,7 +76,8 @@ def resolve(layers: list[Layer]) -> Hierarchy:
             holder[layer.label] = (None if held is None or layer.box is None
                                    else _hull(held, layer.box))
     # every measure below on the mask's box: identical masks have identical boxes
-    boxes = {k: box_of_mask_within(m, holder[k]) or (0, 0, 0, 0) for k, m in union.items()}
+    # (the box of a union of masks is the hull of their tight boxes)
+    boxes = {k: holder[k] or box_of_mask(m) or (0, 0, 0, 0) for k, m in union.items()}
     crops = {k: union[k][y1:y2, x1:x2] for k, (x1, y1, x2, y2) in boxes.items()}
     area = {k: int(np.count_nonzero(c)) for k, c in crops.items()}
     digest = {k: hashlib.sha1(repr(boxes[k]).encode() + np.packbits(c).tobytes()).hexdigest()

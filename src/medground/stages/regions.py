@@ -14,7 +14,7 @@ from scipy import ndimage
 from medground.config import RegionsConfig
 from medground.errors import CaseError
 from medground.geometry.components import min_component_area
-from medground.geometry.crops import box_of_mask, box_of_mask_within
+from medground.geometry.crops import box_of_mask
 from medground.geometry.packed import pixel_moments
 from medground.stages.structure import SplitDecision, decide_split
 from medground.types import BoolArray, Layer, View
@@ -175,7 +175,7 @@ def layer_parts(layer: Layer, view: View, cfg: RegionsConfig, min_area: int, spl
     component (``split``; largest first, ties by first pixel in raster order, as
     :func:`split_capped`) or the rest of the layer as one. The labelling is on the layer's box,
     which holds every component whole."""
-    box = box_of_mask_within(layer.mask, layer.box)
+    box = layer.box if layer.box is not None else box_of_mask(layer.mask)
     if box is None:
         return []
     x0, y0 = box[0], box[1]

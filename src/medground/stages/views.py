@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from medground.config import RegionsConfig, SlicingConfig
+from medground.geometry.crops import box_of_mask
 from medground.geometry.orientation import (
     FRAMES,
     PLANE_AXIS,
@@ -199,8 +200,13 @@ def slice_layers(
         for k in np.unique(ids[here]):
             if k > 0:
                 part = np.zeros(lab.shape, dtype=bool)
-                part[box] = here & (ids == k)
-                layers.append(Layer(label=names[v], mask=part, instance=int(k) - 1, box=xyxy))
+                mine = here & (ids == k)
+                part[box] = mine
+                tight = box_of_mask(mine)  # k occurs here: never None
+                assert tight is not None
+                layers.append(Layer(label=names[v], mask=part, instance=int(k) - 1,
+                                    box=(tight[0] + xyxy[0], tight[1] + xyxy[1],
+                                         tight[2] + xyxy[0], tight[3] + xyxy[1])))
     return layers
 
 

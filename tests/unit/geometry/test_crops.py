@@ -16,7 +16,6 @@ from medground.geometry.crops import (
     CROSS,
     SQUARE,
     box_of_mask,
-    box_of_mask_within,
     enclosed_background,
     fill_holes,
     grow_diamond,
@@ -178,17 +177,3 @@ def test_grow_diamond_equals_iterated_cross_dilation(name: str, radius: int) -> 
     want = ndimage.binary_dilation(mask, iterations=radius) if radius else mask
     np.testing.assert_array_equal(grow_diamond(mask, radius), want)
 
-
-@pytest.mark.parametrize(("within", "pixels"), [
-    ((0, 0, 9, 7), [(2, 3), (4, 6)]),
-    ((3, 1, 8, 6), [(2, 3), (4, 6)]),   # a holder that is loose on every side
-    ((6, 4, 7, 5), [(4, 6)]),           # a holder that is the tight box
-    ((1, 1, 5, 5), []),                 # nothing set
-])
-def test_box_of_mask_within_a_holding_box(within: tuple[int, int, int, int],
-                                          pixels: list[tuple[int, int]]) -> None:
-    mask = np.zeros((7, 9), bool)
-    for y, x in pixels:
-        mask[y, x] = True
-    assert box_of_mask_within(mask, within) == box_of_mask(mask)
-    assert box_of_mask_within(mask, None) == box_of_mask(mask)
