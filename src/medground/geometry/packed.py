@@ -53,6 +53,21 @@ class Layout:
         out: NDArray[np.bool_] = rows < height
         return out
 
+    def clear_outside(self, canvas: NDArray[np.generic]) -> None:
+        """Zero ``canvas`` where no tile is (the gaps, and below the tiles shorter than the
+        canvas), in place: a slice per gap and short tile, instead of a mask of the canvas."""
+        ends = (self.x0 + self.widths).tolist()
+        starts = [*self.x0.tolist(), self.shape[1]]
+        before = 0
+        for t, (x, end) in enumerate(zip(starts[:-1], ends, strict=True)):
+            if x > before:
+                canvas[:, before:x] = 0
+            if int(self.heights[t]) < self.shape[0]:
+                canvas[int(self.heights[t]):, x:end] = 0
+            before = end
+        if starts[-1] > before:
+            canvas[:, before:] = 0
+
     def tile_sums(self, where: NDArray[np.bool_], values: NDArray[np.generic] | None = None
                   ) -> NDArray[np.float64]:
         """Per tile, the number of ``where`` pixels, or the sum of the integer ``values`` over

@@ -93,11 +93,12 @@ def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Seque
     inside = np.asarray(lay.place([m[w] for m, w in zip(masks, wins, strict=True)], bool),
                         dtype=bool)
     grey = lay.place([image[w] for w in wins], image.dtype)
-    in_tile = lay.in_tile()
     filled = _fill_holes(inside, lay, encloses)
     # a gap column takes the ring width of the window on its left (the first window's, before it)
     left_tile = np.maximum.accumulate(np.maximum(lay.column_tile, 0))
-    ring = _grow_discs(filled, widths[left_tile]) & ~filled & in_tile
+    ring = _grow_discs(filled, widths[left_tile])
+    ring &= ~filled
+    lay.clear_outside(ring)  # a ring spills into the gaps and below short windows
     ring_n = lay.tile_sums(ring)
     # the window holds the whole mask: its pixels there are its area
     inside_mean = lay.tile_sums(inside, grey) / np.asarray(areas, dtype=np.float64)

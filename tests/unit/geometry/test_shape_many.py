@@ -150,3 +150,11 @@ def test_layout_with_a_gap_each() -> None:
     assert lay.column_tile.tolist() == [0, 0, 0, -1, -1, -1, -1, 1, 1, 2, -1, -1]
     with pytest.raises(ValueError, match="gaps"):
         layout([(1, 1)], gap=[1])
+
+
+def test_clear_outside_is_the_complement_of_in_tile() -> None:
+    for gaps in ([0, 4, 0, 2], [3, 0, 1, 0], [0, 0, 0, 0]):
+        lay = layout([(2, 3), (1, 2), (3, 1)], gap=gaps)
+        canvas = np.ones(lay.shape, bool)
+        lay.clear_outside(canvas)
+        assert (canvas == lay.in_tile()).all(), gaps
