@@ -17,6 +17,7 @@ Boxes are ``xyxy`` pixel edges (``x2``, ``y2`` exclusive), as in :mod:`medground
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -84,9 +85,11 @@ def one_run_per_row(mask: BoolArray) -> bool:
     return bool((np.count_nonzero(starts, axis=1) + mask[:, 0] <= 1).all())
 
 
-def grow_disc(mask: BoolArray, radius: int) -> BoolArray:
+def grow_disc(mask: BoolArray, radius: int | NDArray[np.integer]) -> BoolArray:
     """Pixels within Euclidean distance ``radius`` of ``mask``: the dilation by
-    ``skimage.morphology.disk(radius)``, exactly, in rows.
+    ``skimage.morphology.disk(radius)``, exactly, in rows. ``radius`` may also be one radius
+    per column (masks side by side on one canvas, :mod:`medground.geometry.packed`): a
+    pixel is then in when it is within its own column's radius of the mask.
 
     A pixel is within the disc of a mask pixel ``dy`` rows away when that row has a mask
     pixel within ``isqrt(radius**2 - dy**2)`` columns (integer offsets: ``dx**2 + dy**2 <=
@@ -94,25 +97,46 @@ def grow_disc(mask: BoolArray, radius: int) -> BoolArray:
     row, and the dilation is the union over ``dy`` of that row distance's threshold, shifted
     by ``dy``: ``2 r + 1`` array operations, about 1.7 x faster than the Euclidean distance
     transform (which gives the same pixels) and far cheaper than a dilation by the disc
-    past a radius of 3."""
-    if radius < 0:
+    past a radius of 3. A shift by ``dy`` runs only over the columns up to the last whose
+    radius is ``dy`` or more (all of them first when the widest radii come first)."""
+    h, w = mask.shape
+    radii = np.broadcast_to(np.asarray(radius, dtype=np.int64), (w,))
+    if radii.size and int(radii.min()) < 0:
         raise ValueError(f"radius must be >= 0, got {radius}")
     if not mask.any():
         return np.zeros(mask.shape, dtype=bool)
-    h, w = mask.shape
-    x = np.arange(w)
-    far = w + radius + 1  # further than any radius reaches
-    # np.where(mask, x, -far) and np.where(mask, x, w + far) by arithmetic (numpy's where
-    # with a broadcast row is many times slower)
+    top = int(radii.max())
+    # int16 distances for canvases under ~16,000 columns: half the memory traffic of int32
+    kind = np.int16 if 2 * (w + top + 1) < np.iinfo(np.int16).max else np.int64
+    x = np.arange(w, dtype=kind)
+    far = w + top + 1  # further than any radius reaches (a Python int keeps x's dtype)
+    # np.where(mask, x, -far) and np.where(mask, x, w - 1 + far) by arithmetic (numpy's
+    # where with a broadcast row is many times slower)
     left = np.maximum.accumulate((x + far) * mask - far, axis=1)
-    right = np.minimum.accumulate(((x - w - far) * mask + w + far)[:, ::-1], axis=1)[:, ::-1]
+    beyond = w - 1 + far
+    right = np.minimum.accumulate(((x - beyond) * mask + beyond)[:, ::-1], axis=1)[:, ::-1]
     row_distance = np.minimum(x - left, right - x)
-    out: BoolArray = row_distance <= radius
-    for dy in range(1, min(radius, h - 1) + 1):
-        near = row_distance <= math.isqrt(radius * radius - dy * dy)
-        out[dy:] |= near[:-dy]
-        out[:-dy] |= near[dy:]
+    reach = _reach_table(top).astype(kind)[radii].T  # [dy, column]: what a shift by dy reaches
+    out: BoolArray = row_distance <= reach[0]
+    last = np.zeros(top + 1, dtype=np.int64)  # per radius, 1 + its last column
+    np.maximum.at(last, radii, np.arange(1, w + 1))
+    ends = np.maximum.accumulate(last[::-1])[::-1].tolist()  # per dy: any radius >= dy
+    for dy in range(1, min(top, h - 1) + 1):
+        end = ends[dy]
+        near = row_distance[:, :end] <= reach[dy, :end]
+        out[dy:, :end] |= near[:-dy]
+        out[:-dy, :end] |= near[dy:]
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _reach_table(top: int) -> NDArray[np.int64]:
+    """[radius, dy] -> ``isqrt(radius**2 - dy**2)``, -1 where ``dy > radius``, radii and dy
+    up to ``top`` (read-only: shared)."""
+    table = np.array([[math.isqrt(r * r - dy * dy) if dy <= r else -1 for dy in range(top + 1)]
+                      for r in range(top + 1)], dtype=np.int64)
+    table.flags.writeable = False
+    return table
 
 
 def grow_diamond(mask: BoolArray, radius: int) -> BoolArray:

@@ -8,7 +8,7 @@ columns of background before, between and after them, every canvas column belong
 one tile (``column_tile``), so a per-pixel result is attributed to its tile by its column
 alone, and a neighbourhood operation reaching at most ``gap`` pixels sideways never mixes
 two tiles. Tiles start at canvas row 0 (a tile's rows are the canvas's rows); below a tile
-shorter than the canvas is background outside every tile (``in_tile`` is False there).
+shorter than the canvas is background outside every tile (:meth:`Layout.clear_outside`).
 """
 
 from __future__ import annotations
@@ -44,14 +44,6 @@ class Layout:
             x = int(self.x0[t])
             canvas[:array.shape[0], x:x + array.shape[1]] = array
         return canvas
-
-    def in_tile(self) -> NDArray[np.bool_]:
-        """Canvas pixels that belong to a tile."""
-        rows = np.arange(self.shape[0])[:, None]
-        tile = self.column_tile[None, :]
-        height = np.where(tile >= 0, self.heights[np.maximum(tile, 0)], 0)
-        out: NDArray[np.bool_] = rows < height
-        return out
 
     def clear_outside(self, canvas: NDArray[np.generic]) -> None:
         """Zero ``canvas`` where no tile is (the gaps, and below the tiles shorter than the

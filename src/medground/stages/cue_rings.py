@@ -8,8 +8,8 @@ filling, the disc growing and the grey sums are one array operation each for the
 - hole filling: only a mask that encloses background has a hole to fill (the shape measures
   say which: ``ShapeMeasures.encloses``; without them, only one with a row of two or more
   runs can), and those few are filled on their own windows, as ``ring_contrast`` fills;
-- growing by a disc whose radius differs from window to window: ``grow_disc``'s rows, with
-  the radius looked up by column (every canvas column is in one window at most, and no
+- growing by a disc whose radius differs from window to window: ``crops.grow_disc`` with
+  the radius given by column (every canvas column is in one window at most, and no
   window's disc reaches another's pixels);
 - sums of grey levels inside each mask and in each ring, by window: exact for a grey image
   (integers), so the contrast is the very float ``ring_contrast`` gives.
@@ -17,20 +17,15 @@ filling, the disc growing and the grey sums are one array operation each for the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from medground.geometry.crops import SQUARE, Window, fill_holes, window
+from medground.geometry.crops import SQUARE, Window, fill_holes, grow_disc, window
 from medground.geometry.packed import Layout, layout
-from medground.stages.cue_words import RING_MAX_PX, default_ring_px, ring_contrast
+from medground.stages.cue_words import default_ring_px, ring_contrast
 from medground.types import BoolArray
-
-#: (radius, dy) -> the largest dx with dx**2 + dy**2 <= radius**2, -1 where dy > radius
-_REACH = np.array([[math.isqrt(r * r - dy * dy) if dy <= r else -1
-                    for dy in range(RING_MAX_PX + 1)] for r in range(RING_MAX_PX + 1)])
 
 
 def ring_contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray],
@@ -53,7 +48,7 @@ def ring_contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray],
                           for box, w in zip(boxes, widths, strict=True)]
     out: list[float | None] = [None] * len(masks)
     for shelf in _shelves([w[0].stop - w[0].start for w in wins]):
-        shelf.sort(key=lambda i: -widths[i])  # widest rings first: see _grow_discs
+        shelf.sort(key=lambda i: -widths[i])  # widest rings first: see crops.grow_disc
         got = _contrasts(image, [masks[i] for i in shelf], [wins[i] for i in shelf],
                          [boxes[i] for i in shelf],
                          np.array([widths[i] for i in shelf], dtype=np.int64),
@@ -96,7 +91,7 @@ def _contrasts(image: NDArray[np.uint8], masks: Sequence[BoolArray], wins: Seque
     filled = _fill_holes(inside, lay, encloses)
     # a gap column takes the ring width of the window on its left (the first window's, before it)
     left_tile = np.maximum.accumulate(np.maximum(lay.column_tile, 0))
-    ring = _grow_discs(filled, widths[left_tile])
+    ring = grow_disc(filled, widths[left_tile])
     ring &= ~filled
     lay.clear_outside(ring)  # a ring spills into the gaps and below short windows
     ring_n = lay.tile_sums(ring)
@@ -145,33 +140,4 @@ def _fill_holes(mask: BoolArray, lay: Layout, encloses: Sequence[bool] | None) -
         rows, cols = slice(0, int(lay.heights[t])), slice(int(lay.x0[t]),
                                                           int(lay.x0[t] + lay.widths[t]))
         out[rows, cols] = fill_holes(mask[rows, cols], SQUARE)
-    return out
-
-
-def _grow_discs(mask: BoolArray, radius: NDArray[np.int64]) -> BoolArray:
-    """``grow_disc`` with column ``c``'s radius ``radius[c]``: a pixel is in when a mask pixel
-    ``dy`` rows away lies within ``isqrt(radius**2 - dy**2)`` columns in its row. Distances
-    are int16 (a canvas is far narrower than 32,000 columns; wider ones use int32)."""
-    h, w = mask.shape
-    kind = np.int16 if 2 * (w + RING_MAX_PX + 1) < np.iinfo(np.int16).max else np.int32
-    x = np.arange(w, dtype=kind)
-    far = w + RING_MAX_PX + 1  # a Python int keeps x's dtype
-    # np.where(mask, x, -far) and np.where(mask, x, x[-1] + far), by arithmetic: numpy's
-    # where with a broadcast row is about 18 x slower here
-    left = np.maximum.accumulate((x + far) * mask - far, axis=1)
-    beyond = w - 1 + far
-    right = np.minimum.accumulate(((x - beyond) * mask + beyond)[:, ::-1], axis=1)[:, ::-1]
-    row_distance = np.minimum(x - left, right - x)
-    reach = _REACH.astype(kind)[radius].T  # [dy, column]
-    out: BoolArray = row_distance <= reach[0]
-    # the columns a shift by dy can reach: up to the last one whose radius is dy or more (all
-    # of them first, when the widest rings come first)
-    last = np.zeros(RING_MAX_PX + 1, dtype=np.int64)  # per radius, 1 + its last column
-    np.maximum.at(last, radius, np.arange(1, w + 1))
-    ends = np.maximum.accumulate(last[::-1])[::-1].tolist()  # per dy: any radius >= dy
-    for dy in range(1, min(int(radius.max()), h - 1) + 1):
-        end = ends[dy]
-        near = row_distance[:, :end] <= reach[dy, :end]
-        out[dy:, :end] |= near[:-dy]
-        out[:-dy, :end] |= near[dy:]
     return out

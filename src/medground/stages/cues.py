@@ -152,14 +152,10 @@ ORDINAL_WORDS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7
                  8: "eighth", 9: "ninth", 10: "tenth"}
 
 
-def ordinal(i: int, regions: Regions) -> OrdinalCues:
-    """Ranks among instances of the same label (1 = largest / left-most / upper-most), with
-    words ("second largest", "third from the left"); ties share the better rank."""
-    return ordinals(regions)[i]
-
-
 def ordinals(regions: Regions) -> list[OrdinalCues]:
-    """:func:`ordinal` of every region, each label's instances compared once."""
+    """Per region, its ranks among the instances of the same label (1 = largest / left-most
+    / upper-most), with words ("second largest", "third from the left"); ties share the
+    better rank. Each label's instances are compared once."""
     labels = regions.label.tolist()
     area, xy = regions.area.tolist(), regions.centroid.tolist()
     groups: dict[str, list[int]] = {}

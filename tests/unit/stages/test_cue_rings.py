@@ -107,11 +107,10 @@ class _View:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_grow_discs_with_a_radius_per_window(seed: int) -> None:
-    """The running-maximum disc growth against crops.grow_disc (shifts by every row) on
-    windows side by side with gaps of RING_MAX_PX, each with its own radius 0..RING_MAX_PX."""
+    """crops.grow_disc with a radius per column against the same with each window's one
+    radius alone, on windows side by side with gaps of RING_MAX_PX, radii 0..RING_MAX_PX."""
     from medground.geometry.crops import grow_disc
     from medground.geometry.packed import layout
-    from medground.stages.cue_rings import _grow_discs
     from medground.stages.cue_words import RING_MAX_PX
 
     rng = np.random.default_rng(seed)
@@ -121,7 +120,7 @@ def test_grow_discs_with_a_radius_per_window(seed: int) -> None:
     lay = layout([t.shape for t in tiles], RING_MAX_PX)
     canvas = np.asarray(lay.place(tiles, bool), dtype=bool)
     left = np.maximum.accumulate(np.maximum(lay.column_tile, 0))
-    grown = _grow_discs(canvas, radii[left])
+    grown = grow_disc(canvas, radii[left])
     for t, (tile, r) in enumerate(zip(tiles, radii.tolist(), strict=True)):
         x = int(lay.x0[t])
         assert (grown[:tile.shape[0], x:x + tile.shape[1]] == grow_disc(tile, r)).all(), (t, r)
