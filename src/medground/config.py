@@ -358,9 +358,9 @@ class VLMConfig(Strict):
     def open_cases(self, volumes: bool) -> int:
         """``cases_in_flight``, or its default. A 2D case has one or two requests, one at a
         time, and works between them (checks, PNGs): half again as many cases as
-        ``max_in_flight`` keep requests queued while some of them work (with 16 in flight
-        and 200 ms per answer: 72 % of the ideal rate with 16 cases, 82 % with 24, 81 % with
-        32, 76 % with 48, the threads then competing for the interpreter). A volume case sends the
+        ``max_in_flight`` keep requests queued while some of them work (with 16 in flight,
+        200 ms per answer and the cases' offline work taking turns, llm/turns.py: 81 % of the
+        ideal rate with 16 cases, 87 % with 24, 86 % with 32, 83 % with 48). A volume case sends the
         requests of all its views as they are made (pipeline.py) and keeps the client full
         alone; a second covers its loading and its last answers. More only share the same
         interpreter: on the demo phantom 2 open cases made 54 requests/s, 4 made 45 and 8

@@ -14,6 +14,7 @@ import concurrent.futures
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
+from medground.llm import turns
 from medground.llm.client import Batch, Completion
 
 _T = TypeVar("_T")
@@ -51,11 +52,13 @@ class Deferred(Generic[_T]):
     def settle(self) -> None:
         """Wait until nothing of this runs any more (after ``withdraw``)."""
         if self.batch is not None:
-            self.batch.settle()
+            with turns.waiting():
+                self.batch.settle()
 
 
 def wait_any(waiting: Iterable[Deferred[Any]]) -> None:
     """Block until one of ``waiting`` is done (at once if one is, or none waits)."""
     futures = [d.batch.future for d in waiting if d.batch is not None]
-    if futures:
-        concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+    if futures and not any(f.done() for f in futures):
+        with turns.waiting():  # another case's offline work runs meanwhile (llm/turns.py)
+            concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
