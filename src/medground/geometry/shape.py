@@ -147,20 +147,26 @@ def shape_measures(mask: NDArray[np.bool_]) -> ShapeMeasures:
                      contour_hull_perimeter(hull), contour_feret(hull))
 
 
-def shape_measures_many(masks: Sequence[NDArray[np.bool_]]) -> list[ShapeMeasures]:
+def shape_measures_many(masks: Sequence[NDArray[np.bool_]],
+                        moments: Sequence[Sequence[int]] | None = None) -> list[ShapeMeasures]:
     """``[shape_measures(m) for m in masks]``, the same numbers, measured together.
 
     The masks (each any crop that holds all of its region) are placed side by side on one
     canvas (:mod:`medground.geometry.packed`), and the pixel moments, the boundary's segments
     and cycles, and the hull chains of all of them come from one pass each over the canvas
     instead of one per mask; only the hull's perimeter and diameter (a few vertices) and the
-    holes of a mask that has some are measured mask by mask, with the same functions."""
+    holes of a mask that has some are measured mask by mask, with the same functions.
+    ``moments``, when given, are the masks' :func:`~medground.geometry.packed.pixel_moments`
+    (measured already, by ``extract_regions``)."""
     if not masks:
         return []
     lay = layout([m.shape for m in masks], gap=1)
     canvas = np.asarray(lay.place(masks, bool), dtype=bool)
     n = len(lay)
-    moments = canvas_moments(lay, canvas)
+    if moments is None:
+        moments = canvas_moments(lay, canvas)
+    elif len(moments) != n:
+        raise ValueError(f"{len(moments)} moments for {n} masks")
     area = np.array([m[0] for m in moments], dtype=np.int64)
     if not area.all():
         raise ValueError("cannot measure the shape of an empty mask")

@@ -117,8 +117,11 @@ def shape_word(m: ShapeMeasures) -> str | None:
     if m.area_px < MIN_SHAPE_AREA_PX:
         return None
     values = [getattr(m, key) for key in _RULE_KEYS]  # read once, not once per rule
-    for word, bounds in _RULE_BOUNDS:
-        if all(lo <= v < hi for v, (lo, hi) in zip(values, bounds, strict=True)):
+    for word, bounds in _RULE_BOUNDS:  # a plain loop: a generator per rule cost more
+        for v, (lo, hi) in zip(values, bounds, strict=True):
+            if not lo <= v < hi:
+                break
+        else:
             return word
     return None
 

@@ -64,16 +64,18 @@ def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
     crops = RegionCrops(regions)
     pairs = pairs_of(crops, view.frame, midline, view.image.shape[1])
     n = len(regions)
-    shapes = shape_measures_many([crops.crop(i) for i in range(n)])
+    moments = None if regions.moments is None else regions.moments.tolist()
+    shapes = shape_measures_many([crops.crop(i) for i in range(n)], moments)
     areas = regions.area.tolist()
     contrasts = ring_contrasts(view.image, regions.masks, crops.boxes, areas,
                                [m.encloses for m in shapes])
     h, w = view.image.shape[:2]
     cy = regions.centroid[:, 1].tolist()
     ranks = ordinals(regions)
+    related = relations(crops, pairs)
     return [_cues(shapes[i], contrasts[i], crops.box(i), crops.cx[i], cy[i], areas[i], (h, w),
-                  modality, view.frame, midline, view.spacing_mm,
-                  tuple(relations(i, crops, pairs)), ranks[i]) for i in range(n)]
+                  modality, view.frame, midline, view.spacing_mm, related[i], ranks[i])
+            for i in range(n)]
 
 
 class RegionCrops:
@@ -134,6 +136,9 @@ class RegionCrops:
             return True  # the filled mask holds the mask
         theirs = self.filled(j)[y1 - by1:y2 - by1, x1 - bx1:x2 - bx1]
         return int(np.count_nonzero(mine & theirs)) >= need
+
+    def is_grown(self, i: int) -> bool:
+        return i in self._grown
 
     def touches(self, i: int, j: int) -> bool:
         """Is region ``j`` within ``ADJACENT_PX`` (4-connected steps) of region ``i``? Read
@@ -259,34 +264,46 @@ def patient_side(
     return "right" if side_letter == "R" else "left"
 
 
-def relations(i: int, crops: RegionCrops, pairs: Pairs) -> list[Relation]:
-    """Spatial relations of region ``i`` to each region of another label in the same view.
+def relations(crops: RegionCrops, pairs: Pairs) -> list[tuple[Relation, ...]]:
+    """Per region, its spatial relations to each region of another label in the same view.
 
     Directions are in the image frame (``above`` = smaller y) and, with a frame, also in the
     patient's (``patient``: e.g. ``anterior``, ``right``); ``inside`` / ``adjacent`` from masks,
     only for pairs whose boxes come within ``ADJACENT_PX`` of each other (no pixel of two
     regions further apart can be inside or next to the other). The box tests run on all the
-    view's regions at once (:func:`pairs_of`); only near pairs look at masks.
+    view's regions at once (:func:`pairs_of`) and are read for all pairs at once; only near
+    pairs look at masks, and adjacency (symmetric) once per pair.
     """
-    other = pairs.other[i]
-    mediolateral = pairs.mediolateral[i].tolist()
+    n = len(crops.boxes)
+    rows, cols = np.nonzero(pairs.other)  # row-major: each region's pairs in index order
+    mediolateral = pairs.mediolateral[rows, cols].tolist()
     patient = pairs.patient
-    out: list[Relation] = []
-    for j, is_near, enclosed, d in zip(np.flatnonzero(other).tolist(),
-                                       pairs.near[i][other].tolist(),
-                                       pairs.may_be_inside[i][other].tolist(),
-                                       pairs.direction[i][other].tolist(), strict=True):
+    out: list[list[Relation]] = [[] for _ in range(n)]
+    touching: dict[tuple[int, int], bool] = {}
+    for i, j, is_near, enclosed, d, ml in zip(
+            rows.tolist(), cols.tolist(), pairs.near[rows, cols].tolist(),
+            pairs.may_be_inside[rows, cols].tolist(), pairs.direction[rows, cols].tolist(),
+            mediolateral, strict=True):
         if enclosed and crops.inside(i, j):
             kind, toward = "inside", None
-        elif is_near and crops.touches(i, j):
+        elif is_near and _touch(crops, touching, i, j):
             kind, toward = "adjacent", None
         elif d < len(_DIRECTIONS):
             kind, toward = _DIRECTIONS[d], patient[d]
         else:
             continue
-        out.append(_relation(crops.labels[j], crops.instances[j], kind, toward,
-                             _MEDIOLATERAL[mediolateral[j]]))
-    return out
+        out[i].append(_relation(crops.labels[j], crops.instances[j], kind, toward,
+                                _MEDIOLATERAL[ml]))
+    return [tuple(r) for r in out]
+
+
+def _touch(crops: RegionCrops, seen: dict[tuple[int, int], bool], i: int, j: int) -> bool:
+    """``crops.touches(i, j)``, asked once per pair: within ``ADJACENT_PX`` 4-connected steps
+    is symmetric (the same pixel pairs, L1 distance <= ``ADJACENT_PX``, either way round)."""
+    key = (i, j) if i < j else (j, i)
+    if key not in seen:  # grow the region that is grown already, if one is
+        seen[key] = crops.touches(j, i) if crops.is_grown(j) else crops.touches(i, j)
+    return seen[key]
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -36,6 +36,10 @@ class Regions:
     centroid: NDArray[np.float64]
     masks: list[BoolArray]
     data: dict[str, NDArray[Any]] = field(default_factory=dict)
+    #: per region, the pixel moments of ``masks[i]`` on its box, as
+    #: ``geometry.packed.pixel_moments`` gives them (count, sums of rows, columns, squared
+    #: rows, squared columns, row x column), when known: the shape measures reuse them
+    moments: NDArray[np.int64] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.label)
@@ -46,6 +50,8 @@ class Regions:
                 raise ValueError(f"{name} has {len(getattr(self, name))} rows, expected {n}")
         if self.centroid.shape != (n, 2) or len(self.masks) != n:
             raise ValueError("centroid and masks must have one row per region")
+        if self.moments is not None and self.moments.shape != (n, 6):
+            raise ValueError(f"moments must have shape ({n}, 6), got {self.moments.shape}")
         for key, col in self.data.items():
             if len(col) != n:
                 raise ValueError(f"column {key!r} has {len(col)} rows, expected {n}")
@@ -63,6 +69,7 @@ class Regions:
             centroid=self.centroid[idx],
             masks=[self.masks[i] for i in idx],
             data={k: v[idx] for k, v in self.data.items()},
+            moments=None if self.moments is None else self.moments[idx],
         )
 
     @classmethod
@@ -147,9 +154,8 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
     if not rows:
         return Regions.empty()
     areas, centroids = [], []
-    for (_, _, _, (x1, y1, _, _)), (n, sr, sc, *_) in zip(
-            rows, pixel_moments([r[2][r[3][1]:r[3][3], r[3][0]:r[3][2]] for r in rows]),
-            strict=True):
+    moments = pixel_moments([r[2][r[3][1]:r[3][3], r[3][0]:r[3][2]] for r in rows])
+    for (_, _, _, (x1, y1, _, _)), (n, sr, sc, *_) in zip(rows, moments, strict=True):
         areas.append(n)
         # the mean of the pixels' image coordinates, from their exact integer sum, as
         # ``(xs + x1).mean()`` gives it
@@ -162,6 +168,7 @@ def extract_regions(view: View, cfg: RegionsConfig, counts: Counter[str]) -> Reg
         area=np.array(areas, dtype=np.int64),
         centroid=np.array(centroids, dtype=np.float64),
         masks=[r[2] for r in rows],
+        moments=np.array(moments, dtype=np.int64).reshape(-1, 6),
     )
 
 
@@ -181,7 +188,11 @@ def layer_parts(layer: Layer, view: View, cfg: RegionsConfig, min_area: int, spl
     x0, y0 = box[0], box[1]
     crop = layer.mask[box[1]:box[3], box[0]:box[2]]
     labelled, n = ndimage.label(crop, structure=_STRUCTURE[cfg.connectivity])
-    sizes = np.bincount(labelled.ravel(), minlength=n + 1)
+    if n == 1:  # most layers on a slice: the size is the crop's pixel count
+        count = int(np.count_nonzero(crop))
+        sizes = np.array([crop.size - count, count], dtype=np.int64)
+    else:
+        sizes = np.bincount(labelled.ravel(), minlength=n + 1)
     keep = sizes >= min_area if min_area > 1 else np.ones(n + 1, dtype=bool)
     keep[0] = False
     kept = int(keep.sum())

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from medground.geometry.packed import layout
+from medground.geometry.packed import layout, pixel_moments
 from medground.geometry.shape import shape_measures, shape_measures_many
 
 
@@ -96,6 +96,19 @@ def test_random_views() -> None:
     for _ in range(30):
         masks = [_blob(int(s), int(rng.integers(8, 60))) for s in rng.integers(0, 10**6, 12)]
         assert shape_measures_many(masks) == [shape_measures(m) for m in masks]
+
+
+def test_given_moments_are_used_as_measured() -> None:
+    """Moments measured beforehand (extract_regions') give the same measures; a wrong count
+    is refused; moments that are not the masks' change the measures (they are read)."""
+    rng = np.random.default_rng(8)
+    masks = [_blob(int(s), int(rng.integers(8, 60))) for s in rng.integers(0, 10**6, 9)]
+    moments = pixel_moments(masks)
+    assert shape_measures_many(masks, moments) == [shape_measures(m) for m in masks]
+    with pytest.raises(ValueError, match="moments"):
+        shape_measures_many(masks, moments[:-1])
+    swapped = [moments[1], moments[0], *moments[2:]]
+    assert shape_measures_many(masks, swapped)[0] != shape_measures(masks[0])
 
 
 def test_empty_mask_is_an_error() -> None:

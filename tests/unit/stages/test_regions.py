@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -214,6 +215,9 @@ def test_regions_indexing(index: object, labels: list[str]) -> None:
     assert sub.xyxy.shape == (len(rows), 4)
     assert sub.data["cue"].tolist() == [["x", "y", "z"][i] for i in rows]
     assert [m[0, 0] for m in sub.masks] == [i % 2 == 0 for i in rows]
+    with_moments = replace(r, moments=np.arange(18, dtype=np.int64).reshape(3, 6))[index]  # type: ignore[index]
+    assert with_moments.moments is not None
+    assert with_moments.moments[:, 0].tolist() == [6 * i for i in rows]
 
 
 def test_regions_empty() -> None:
@@ -231,12 +235,15 @@ def test_regions_empty() -> None:
         ("centroid", np.zeros((3, 3)), "centroid"),
         ("masks", [np.zeros((2, 2), bool)], "masks"),
         ("data", {"cue": np.zeros(2)}, "cue"),
+        ("moments", np.zeros((3, 5), np.int64), "moments"),
+        ("moments", np.zeros((2, 6), np.int64), "moments"),
     ],
 )
 def test_regions_validation(field: str, value: object, match: str) -> None:
     r = _regions(3)
     kwargs = {
-        k: getattr(r, k) for k in ("label", "instance", "xyxy", "area", "centroid", "masks", "data")
+        k: getattr(r, k)
+        for k in ("label", "instance", "xyxy", "area", "centroid", "masks", "data", "moments")
     }
     kwargs[field] = value
     with pytest.raises(ValueError, match=match):
@@ -336,6 +343,13 @@ def test_extract_regions_equals_the_whole_image_definition(scene: str, cfg_name:
         assert int(regions.area[i]) == ys.size
         # exactly the whole-image floats, not merely close
         assert regions.centroid[i].tolist() == [float(xs.mean()) + 0.5, float(ys.mean()) + 0.5]
+        # the moments the shape measures reuse: sums over the pixels, in the box's coordinates
+        x1, y1 = regions.xyxy[i, :2].tolist()
+        r, c = ys - y1, xs - x1
+        assert regions.moments is not None
+        assert regions.moments[i].tolist() == [
+            ys.size, int(r.sum()), int(c.sum()), int((r * r).sum()), int((c * c).sum()),
+            int((r * c).sum())]
 
 
 def test_hard_layers_by_hand() -> None:
