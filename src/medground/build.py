@@ -12,7 +12,7 @@ from typing import Any
 from medground.config import BuildConfig
 from medground.errors import CaseError, ConfigError
 from medground.executors.local import prepare, run_cases, shard_path
-from medground.manifest import merge
+from medground.manifest import Merge
 from medground.sources import make_source
 from medground.sources.base import CaseRef, Source
 
@@ -81,12 +81,24 @@ def build(
     plan = prepare(cfg, out, refs, overwrite, source.display_file)
     if on_start is not None:
         on_start(len(plan.refs), len(plan.refs) - len(plan.todo))
+    merging = Merge(cfg, out, plan)  # the dataset files, written as cases finish
+
+    def done(case: str, status: str) -> None:
+        if on_done is not None:
+            on_done(case, status)
+        merging.add_ready()
+
     try:
-        run(cfg, out, plan.todo, workers, on_done or (lambda case, status: None))
+        merging.add_ready()  # the cases a resumed build has already
+        run(cfg, out, plan.todo, workers, done)
     except KeyboardInterrupt:
+        merging.abort()
         finished = sum(shard_path(out, ref.case_id).exists() for ref in plan.refs)
         raise BuildInterrupted(out, finished, len(plan.refs)) from None
-    manifest = merge(cfg, out, plan)
+    except BaseException:
+        merging.abort()
+        raise
+    manifest = merging.finish()
     manifest["resumed_cases"] = len(plan.refs) - len(plan.todo)  # not written: run-specific
     return manifest
 

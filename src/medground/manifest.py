@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 from collections import Counter
@@ -11,7 +12,7 @@ from typing import Any
 
 from medground import __version__
 from medground.config import BuildConfig
-from medground.executors.local import Plan, iter_shards
+from medground.executors.local import Plan, shard_path
 from medground.funnel import Funnel
 from medground.sinks.files import dumps
 from medground.sinks.swap import Swap
@@ -39,62 +40,119 @@ def versions() -> dict[str, str]:
     return out
 
 
-def merge(cfg: BuildConfig, out: Path, plan: Plan) -> dict[str, Any]:
-    """Write samples/rejects/errors JSONL from the shards (source order) and the manifest."""
-    counts: Counter[str] = Counter()
-    funnel = Funnel(list(cfg.verify.stages))
-    status: dict[str, list[str]] = {"ok": [], "empty": [], "failed": []}
-    names = ("samples.jsonl", "rejects.jsonl", "errors.jsonl", "views.jsonl")
-    # the four JSONL files and the manifest are staged, then swapped in together
-    # (sinks/swap.py): a kill leaves the previous merge or this one, never a mix
-    swap = Swap(out)
-    with ExitStack() as stack:
-        stack.push(swap.abort_on_error)
-        handles = {name: stack.enter_context(swap.open(name)) for name in names}
+class MergeAborted(Exception):
+    """Raised into the staged files' writers so that they discard what they hold."""
+
+
+_KINDS = (("samples", "samples.jsonl"), ("rejects", "rejects.jsonl"),
+          ("errors", "errors.jsonl"), ("views", "views.jsonl"))
+
+
+class Merge:
+    """The dataset files written from the shards in source order, while the build runs.
+
+    Each finished shard whose earlier cases have all finished is appended to the staged
+    JSONL files at once (:meth:`add_ready`, called as cases finish), so that with workers in
+    other processes the main process merges while they compute instead of after them; the
+    files and the manifest are swapped in together at :meth:`finish` (sinks/swap.py), and an
+    interrupted build leaves the previous merge (:meth:`abort`, or the next run's recovery
+    after a kill). The files are the same bytes as a merge made after the build."""
+
+    def __init__(self, cfg: BuildConfig, out: Path, plan: Plan) -> None:
+        self.cfg, self.out, self.plan = cfg, out, plan
+        self.counts: Counter[str] = Counter()
+        self.funnel = Funnel(list(cfg.verify.stages))
+        self.status: dict[str, list[str]] = {"ok": [], "empty": [], "failed": []}
+        self.merged = 0  # plan.refs[:merged] are in the staged files
+        self._stack = ExitStack()
+        # the four JSONL files and the manifest are staged, then swapped in together: a kill
+        # leaves the previous merge or this one, never a mix
+        self.swap = Swap(out)
+        try:
+            self._handles = {name: self._stack.enter_context(self.swap.open(name))
+                             for _, name in _KINDS}
+        except BaseException:
+            self.abort()
+            raise
         for err in plan.discovery_errors:
-            handles["errors.jsonl"].write(dumps(err) + "\n")
-        for shard in iter_shards(out, plan.refs):
-            status[shard["status"]].append(shard["case"])
-            counts.update(shard["counts"])
-            for key, name in (("samples", "samples.jsonl"), ("rejects", "rejects.jsonl"),
-                              ("errors", "errors.jsonl"), ("views", "views.jsonl")):
-                for record in shard.get(key, []):
-                    handles[name].write(dumps(record) + "\n")
-                    if key in ("samples", "rejects"):
-                        funnel.add(record["verdicts"])
-    counts["cases_duplicate"] = len(plan.discovery_errors)
-    for key in FUNNEL_COUNTS:  # present (0) even when nothing got that far
-        counts[key] += 0
-    manifest = {
-        "name": cfg.dataset_name,
-        "medground_version": __version__,
-        "versions": versions(),
-        "box_convention": BOX_CONVENTION,
-        "cases": {
-            "total": len(plan.refs) + len(plan.discovery_errors),
-            "with_samples": len(status["ok"]),
-            "empty": len(status["empty"]),
-            "failed": len(status["failed"]),
-            "duplicate": len(plan.discovery_errors),
-        },
-        "empty_cases": status["empty"],
-        "failed_cases": status["failed"],
-        "counts": dict(sorted(counts.items())),
-        "funnel": funnel.to_dict(),
-        "structures": structure_rules(counts),
-        "vlm": vlm_usage(cfg, counts),
-        "files": {
-            "samples": "samples.jsonl",
-            "rejects": "rejects.jsonl",
-            "errors": "errors.jsonl",
-            "views": "views.jsonl",
-            "images": "images/",
-        },
-        "config": public_config(cfg),
-    }
-    with swap:  # commits: every file at once
-        swap.write_text("manifest.json", dumps_pretty(manifest))
-    return manifest
+            self._handles["errors.jsonl"].write(dumps(err) + "\n")
+
+    def add_ready(self) -> None:
+        """Append the shards of the next cases in source order that have finished."""
+        refs = self.plan.refs
+        while self.merged < len(refs) and shard_path(self.out, refs[self.merged].case_id).exists():
+            self._add(json.loads(shard_path(self.out, refs[self.merged].case_id)
+                                 .read_text(encoding="utf-8")))
+            self.merged += 1
+
+    def _add(self, shard: dict[str, Any]) -> None:
+        self.status[shard["status"]].append(shard["case"])
+        self.counts.update(shard["counts"])
+        for key, name in _KINDS:
+            handle = self._handles[name]
+            for record in shard.get(key, []):
+                handle.write(dumps(record) + "\n")
+                if key in ("samples", "rejects"):
+                    self.funnel.add(record["verdicts"])
+
+    def abort(self) -> None:
+        """Drop what was staged: the dataset files stay those of the previous merge."""
+        stop = MergeAborted("the build stopped before its merge was complete")
+        with contextlib.suppress(MergeAborted):  # the staged files' writers discard them
+            self._stack.__exit__(MergeAborted, stop, None)
+        self.swap.abort()
+
+    def finish(self) -> dict[str, Any]:
+        """Merge the rest (every case must have its shard), write the manifest, swap the
+        files in; returns the manifest."""
+        try:
+            self.add_ready()
+            if self.merged < len(self.plan.refs):
+                missing = shard_path(self.out, self.plan.refs[self.merged].case_id)
+                raise FileNotFoundError(f"{missing}: the shard of case "
+                                        f"{self.plan.refs[self.merged].case_id!r} is missing")
+            self._stack.close()  # the staged JSONL files are complete
+        except BaseException:
+            self.abort()
+            raise
+        return self._manifest()
+
+    def _manifest(self) -> dict[str, Any]:
+        cfg, plan, counts, status, funnel, swap = (self.cfg, self.plan, self.counts,
+                                                   self.status, self.funnel, self.swap)
+        counts["cases_duplicate"] = len(plan.discovery_errors)
+        for key in FUNNEL_COUNTS:  # present (0) even when nothing got that far
+            counts[key] += 0
+        manifest = {
+            "name": cfg.dataset_name,
+            "medground_version": __version__,
+            "versions": versions(),
+            "box_convention": BOX_CONVENTION,
+            "cases": {
+                "total": len(plan.refs) + len(plan.discovery_errors),
+                "with_samples": len(status["ok"]),
+                "empty": len(status["empty"]),
+                "failed": len(status["failed"]),
+                "duplicate": len(plan.discovery_errors),
+            },
+            "empty_cases": status["empty"],
+            "failed_cases": status["failed"],
+            "counts": dict(sorted(counts.items())),
+            "funnel": funnel.to_dict(),
+            "structures": structure_rules(counts),
+            "vlm": vlm_usage(cfg, counts),
+            "files": {
+                "samples": "samples.jsonl",
+                "rejects": "rejects.jsonl",
+                "errors": "errors.jsonl",
+                "views": "views.jsonl",
+                "images": "images/",
+            },
+            "config": public_config(cfg),
+        }
+        with swap:  # commits: every file at once
+            swap.write_text("manifest.json", dumps_pretty(manifest))
+        return manifest
 
 
 def structure_rules(counts: Counter[str]) -> dict[str, dict[str, int]]:

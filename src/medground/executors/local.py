@@ -383,9 +383,3 @@ def _remove_partial_writes(out: Path) -> None:
         if folder.is_dir():
             for tmp in folder.rglob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
-
-
-def iter_shards(out: Path, refs: list[CaseRef]) -> Iterator[dict[str, Any]]:
-    for ref in refs:
-        path = shard_path(out, ref.case_id)
-        yield json.loads(path.read_text(encoding="utf-8"))
