@@ -97,7 +97,7 @@ PHASES = (
     ("  of which image judge", "verify/judge.py", "check"),
     ("view records (RLE)", "pipeline.py", "view_record"),
     ("PNG encode", "sinks/files.py", "png_bytes"),
-    ("merge (after the cases)", "medground/manifest.py", "merge"),
+    ("merge (shards into the dataset files)", "medground/manifest.py", "add_ready"),
 )
 
 
