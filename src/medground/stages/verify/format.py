@@ -3,6 +3,7 @@ clean English text that leaks nothing about the answer."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Final
 
@@ -97,10 +98,7 @@ class FormatCheck(Check):
         if (label_id := language.leaked_label_id(query)) is not None:
             return self.fail("QUERY_LEAKS_LABEL_ID", label_id)
         labels = self._labels_of(sample)
-        names = (f for label in labels  # read only when the query has digits
-                 for form in (*label_names(label), *kind_names(label), readable(label))
-                 for f in (form, plural(form)))
-        if (digits := language.stray_digits(query, names)) is not None:
+        if (digits := language.stray_digits(query, _names_of(frozenset(labels)))) is not None:
             return self.fail("QUERY_HAS_NUMBERS", digits)
         extra = language.name_words(labels)
         fraction = language.english_fraction(query, extra)
@@ -137,6 +135,15 @@ class FormatCheck(Check):
         if view is not None:
             labels |= {r.label for r in view.regions}
         return labels
+
+
+@functools.lru_cache(maxsize=256)
+def _names_of(labels: frozenset[str]) -> frozenset[str]:
+    """Every form of the names of ``labels`` a query may use (digits in them are allowed):
+    made once per set of labels, as the samples of a view share it."""
+    return frozenset(f for label in labels
+                     for form in (*label_names(label), *kind_names(label), readable(label))
+                     for f in (form, plural(form)))
 
 
 def _schema_problem(sample: Sample) -> str | None:

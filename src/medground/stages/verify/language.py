@@ -55,7 +55,7 @@ def _load_dictionary() -> frozenset[str]:
     from spellchecker import SpellChecker
 
     words = SpellChecker(language="en").word_frequency.keys()
-    return frozenset(w.lower() for w in words)
+    return frozenset(map(str.lower, words))
 
 
 #: words of imaging settings ("In this colonoscopy frame", "On the axial MRI") and clinical words
@@ -205,12 +205,19 @@ def bad_characters(text: str) -> str | None:
 _DIGIT = re.compile(r"\d")
 
 
+@functools.lru_cache(maxsize=256)
+def _longest_first(names: frozenset[str]) -> tuple[str, ...]:
+    """``names`` in lower case, longest first (ties in a fixed order): the order in which
+    :func:`stray_digits` strips them (a view's samples share one set of names)."""
+    return tuple(sorted({n.lower() for n in names}, key=lambda n: (-len(n), n)))
+
+
 def stray_digits(text: str, allowed_names: Iterable[str]) -> str | None:
     """Digits in the query that are not part of a structure's name (L1, 7th, C3)."""
     if not _DIGIT.search(text):
         return None  # nothing to strip the names for (most queries)
     stripped = text.lower()  # names are matched regardless of case
-    for name in sorted({n.lower() for n in allowed_names}, key=len, reverse=True):
+    for name in _longest_first(frozenset(allowed_names)):
         stripped = stripped.replace(name, " ")
     m = re.search(r"\d+", stripped)
     return m.group(0) if m else None
