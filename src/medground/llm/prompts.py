@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import io
 import json
 from collections.abc import Sequence
 from typing import Any, Final
@@ -19,6 +18,7 @@ from PIL import Image, ImageDraw
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medground.claims.types import ClaimKind, Frame
+from medground.sinks.files import png_bytes
 
 SYNTH_VERSION: Final = "synth-v2"
 JUDGE_VERSION: Final = "judge-v1"
@@ -78,13 +78,10 @@ def _schema_json(model: type[BaseModel]) -> str:
 
 
 def png_data_url(image: NDArray[np.uint8] | bytes) -> str:
-    """``image`` as a PNG data URL; given as PNG bytes already, they are used as they are (a
-    view's saved PNG: ``sinks.files.png_bytes`` writes the same bytes as this encoding)."""
-    if isinstance(image, bytes):
-        return "data:image/png;base64," + base64.b64encode(image).decode("ascii")
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image)).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    """``image`` as a PNG data URL (encoded by ``sinks.files.png_bytes``, as the saved views
+    are); given as PNG bytes already (a view's saved PNG), they are used as they are."""
+    png = image if isinstance(image, bytes) else png_bytes(image)
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def with_box(image: NDArray[np.uint8], boxes: Sequence[Sequence[int]]) -> NDArray[np.uint8]:

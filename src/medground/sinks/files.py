@@ -129,10 +129,19 @@ def atomic_write_jsonl(path: Path, records: Iterable[Any]) -> int:
         return write_jsonl(fh, records)
 
 
+#: zlib's run-length strategy (Z_RLE) for the saved views and the images sent to a VLM:
+#: lossless like any PNG, 1.8x faster than the default strategy on windowed CT slices at the
+#: same size (76 KiB a 512 x 512 slice either way), 1 % larger on the demo phantom; only an
+#: image without any noise (a synthetic gradient) compresses clearly worse (+35 %)
+PNG_STRATEGY_RLE = 3
+
+
 def png_bytes(image: NDArray[np.uint8]) -> bytes:
+    """``image`` (H, W) grey or (H, W, 3) RGB as PNG bytes (see :data:`PNG_STRATEGY_RLE`)."""
     mode = "L" if image.ndim == 2 else "RGB"
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image), mode=mode).save(buf, format="PNG", compress_level=6)
+    Image.fromarray(np.ascontiguousarray(image), mode=mode).save(
+        buf, format="PNG", compress_level=6, compress_type=PNG_STRATEGY_RLE)
     return buf.getvalue()
 
 
