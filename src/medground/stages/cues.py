@@ -66,9 +66,9 @@ def region_cues(view: View, regions: Regions, modality: str) -> list[Cues]:
     n = len(regions)
     moments = None if regions.moments is None else regions.moments.tolist()
     shapes = shape_measures_many([crops.crop(i) for i in range(n)], moments)
+    crops.encloses = [m.encloses for m in shapes]
     areas = regions.area.tolist()
-    contrasts = ring_contrasts(view.image, regions.masks, crops.boxes, areas,
-                               [m.encloses for m in shapes])
+    contrasts = ring_contrasts(view.image, regions.masks, crops.boxes, areas, crops.encloses)
     h, w = view.image.shape[:2]
     cy = regions.centroid[:, 1].tolist()
     ranks = ordinals(regions)
@@ -97,6 +97,9 @@ class RegionCrops:
         self.area_array = np.asarray(regions.area, dtype=np.int64)
         self._filled: dict[int, BoolArray] = {}
         self._grown: dict[int, tuple[Window, BoolArray]] = {}
+        #: per region, whether its mask encloses background (``ShapeMeasures.encloses``),
+        #: once the shapes are measured: a mask that encloses none is its own filling
+        self.encloses: list[bool] | None = None
 
     def box(self, i: int) -> tuple[int, int, int, int]:
         return self.boxes[i]
@@ -134,6 +137,8 @@ class RegionCrops:
             return False
         if np.count_nonzero(mine & self.regions.masks[j][y1:y2, x1:x2]) >= need:
             return True  # the filled mask holds the mask
+        if self.encloses is not None and not self.encloses[j]:
+            return False  # j's filled mask is j's mask: counted just now
         theirs = self.filled(j)[y1 - by1:y2 - by1, x1 - bx1:x2 - bx1]
         return int(np.count_nonzero(mine & theirs)) >= need
 
