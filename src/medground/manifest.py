@@ -80,9 +80,12 @@ class Merge:
     def add_ready(self) -> None:
         """Append the shards of the next cases in source order that have finished."""
         refs = self.plan.refs
-        while self.merged < len(refs) and shard_path(self.out, refs[self.merged].case_id).exists():
-            self._add(json.loads(shard_path(self.out, refs[self.merged].case_id)
-                                 .read_text(encoding="utf-8")))
+        while self.merged < len(refs):
+            try:
+                text = shard_path(self.out, refs[self.merged].case_id).read_text(encoding="utf-8")
+            except FileNotFoundError:  # not finished yet
+                return
+            self._add(json.loads(text))
             self.merged += 1
 
     def _add(self, shard: dict[str, Any]) -> None:

@@ -97,6 +97,7 @@ class RegionCrops:
         self.area_array = np.asarray(regions.area, dtype=np.int64)
         self._filled: dict[int, BoolArray] = {}
         self._grown: dict[int, tuple[Window, BoolArray]] = {}
+        self._touching: dict[tuple[int, int], bool] = {}
         #: per region, whether its mask encloses background (``ShapeMeasures.encloses``),
         #: once the shapes are measured: a mask that encloses none is its own filling
         self.encloses: list[bool] | None = None
@@ -142,12 +143,18 @@ class RegionCrops:
         theirs = self.filled(j)[y1 - by1:y2 - by1, x1 - bx1:x2 - bx1]
         return int(np.count_nonzero(mine & theirs)) >= need
 
-    def is_grown(self, i: int) -> bool:
-        return i in self._grown
-
     def touches(self, i: int, j: int) -> bool:
         """Is region ``j`` within ``ADJACENT_PX`` (4-connected steps) of region ``i``? Read
-        where ``i``'s grown window meets ``j``'s box (nowhere else can ``j`` be)."""
+        where one region's grown window meets the other's box (nowhere else can it be);
+        asked once per pair, as it is symmetric (the same pixel pairs, L1 distance <=
+        ``ADJACENT_PX``, either way round), growing the region that is grown already."""
+        key = (i, j) if i < j else (j, i)
+        if key not in self._touching:
+            grow, other = (j, i) if j in self._grown else (i, j)
+            self._touching[key] = self._touches(grow, other)
+        return self._touching[key]
+
+    def _touches(self, i: int, j: int) -> bool:
         (rows, cols), grown = self.grown(i)
         bx1, by1, bx2, by2 = self.box(j)
         y1, y2 = max(rows.start, by1), min(rows.stop, by2)
@@ -284,14 +291,13 @@ def relations(crops: RegionCrops, pairs: Pairs) -> list[tuple[Relation, ...]]:
     mediolateral = pairs.mediolateral[rows, cols].tolist()
     patient = pairs.patient
     out: list[list[Relation]] = [[] for _ in range(n)]
-    touching: dict[tuple[int, int], bool] = {}
     for i, j, is_near, enclosed, d, ml in zip(
             rows.tolist(), cols.tolist(), pairs.near[rows, cols].tolist(),
             pairs.may_be_inside[rows, cols].tolist(), pairs.direction[rows, cols].tolist(),
             mediolateral, strict=True):
         if enclosed and crops.inside(i, j):
             kind, toward = "inside", None
-        elif is_near and _touch(crops, touching, i, j):
+        elif is_near and crops.touches(i, j):
             kind, toward = "adjacent", None
         elif d < len(_DIRECTIONS):
             kind, toward = _DIRECTIONS[d], patient[d]
@@ -300,15 +306,6 @@ def relations(crops: RegionCrops, pairs: Pairs) -> list[tuple[Relation, ...]]:
         out[i].append(_relation(crops.labels[j], crops.instances[j], kind, toward,
                                 _MEDIOLATERAL[ml]))
     return [tuple(r) for r in out]
-
-
-def _touch(crops: RegionCrops, seen: dict[tuple[int, int], bool], i: int, j: int) -> bool:
-    """``crops.touches(i, j)``, asked once per pair: within ``ADJACENT_PX`` 4-connected steps
-    is symmetric (the same pixel pairs, L1 distance <= ``ADJACENT_PX``, either way round)."""
-    key = (i, j) if i < j else (j, i)
-    if key not in seen:  # grow the region that is grown already, if one is
-        seen[key] = crops.touches(j, i) if crops.is_grown(j) else crops.touches(i, j)
-    return seen[key]
 
 
 @functools.lru_cache(maxsize=1 << 16)
